@@ -1,0 +1,58 @@
+# The two commands (see README): `make demo` runs the demo city, `make test` runs every test.
+# Both set everything up themselves; each step re-runs only when its inputs change.
+
+PYTHON ?= python3.11
+VENV := .venv
+TOOLS_VENV := .venv-brownie
+STAMP := build/.stamps
+BROWNIE_NETWORK := city-anvil
+export SOLCX_BINARY_PATH := $(CURDIR)/toolchain/solcx
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: setup demo test test-contracts test-python lint bench clean
+
+setup: $(STAMP)/app $(STAMP)/brownie $(STAMP)/npm $(STAMP)/brownie-network
+
+$(STAMP)/npm: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@mkdir -p $(@D) && touch $@
+
+$(STAMP)/app: pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	@mkdir -p $(@D) && touch $@
+
+# brownie pins its whole dependency tree; it lives in its own environment (TOOLCHAIN.md).
+$(STAMP)/brownie: requirements/brownie.txt
+	test -x $(TOOLS_VENV)/bin/python || $(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/pip install --quiet --upgrade pip
+	$(TOOLS_VENV)/bin/pip install --quiet -r requirements/brownie.txt
+	@mkdir -p $(@D) && touch $@
+
+# brownie keeps network definitions in ~/.brownie; (re)define ours on every fresh machine.
+$(STAMP)/brownie-network: $(STAMP)/brownie toolchain/brownie-network.sh
+	toolchain/brownie-network.sh $(TOOLS_VENV)/bin/brownie $(BROWNIE_NETWORK)
+	@mkdir -p $(@D) && touch $@
+
+demo: setup
+	$(VENV)/bin/registry demo
+
+test: setup lint test-contracts test-python
+
+test-contracts: setup
+	$(TOOLS_VENV)/bin/brownie test tests/contracts --network $(BROWNIE_NETWORK)
+
+test-python: setup
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)/app
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy registry_core registry_api gateway scripts wallet explorer
+
+bench: setup
+	$(VENV)/bin/python -m scripts.bench_gateway
+
+clean:
+	rm -rf build $(VENV) $(TOOLS_VENV) node_modules

@@ -1,0 +1,1 @@
+"""The city's registry API: connects departments' systems to the chain."""

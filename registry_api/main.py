@@ -1,0 +1,39 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from registry_api.api.routes import health
+from registry_api.core.config import Settings, get_settings
+from registry_api.core.errors import install_error_handlers
+from registry_core.rpc import RpcClient
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.rpc = RpcClient(settings.rpc_url, timeout=settings.rpc_timeout_seconds)
+        try:
+            yield
+        finally:
+            app.state.rpc.close()
+
+    app = FastAPI(
+        title="City Registry API",
+        version="0.1.0",
+        summary="Registers, credentials and payments of the city on its permissioned chain.",
+        lifespan=lifespan,
+    )
+    app.dependency_overrides[get_settings] = lambda: settings
+    install_error_handlers(app)
+    app.include_router(health.router)
+    return app
+
+
+app = create_app()

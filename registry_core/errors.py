@@ -1,0 +1,42 @@
+"""The one exception root of the shared core."""
+
+from __future__ import annotations
+
+
+class RegistryCoreError(Exception):
+    """Root of every error raised by ``registry_core``; ``detail`` is safe to show to users."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class ManifestError(RegistryCoreError):
+    """The deployment manifest is missing, unreadable or lacks a contract."""
+
+
+class RpcError(RegistryCoreError):
+    """A JSON-RPC error object returned by the node (or the gateway)."""
+
+    def __init__(self, code: int, message: str, data: object = None) -> None:
+        super().__init__(f"JSON-RPC error {code}: {message}")
+        self.code = code
+        self.message = message
+        self.data = data
+
+
+class RpcConnectionError(RegistryCoreError):
+    """The JSON-RPC endpoint could not be reached or answered with something that is not JSON-RPC."""
+
+
+class TransactionFailedError(RegistryCoreError):
+    """A transaction was mined but reverted, or never got a receipt in time."""
+
+    def __init__(self, detail: str, *, tx_hash: str, error_name: str | None = None) -> None:
+        super().__init__(detail)
+        self.tx_hash = tx_hash
+        self.error_name = error_name
+
+
+class KeystoreError(RegistryCoreError):
+    """A key could not be created, found or decrypted."""

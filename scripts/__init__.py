@@ -1,0 +1,1 @@
+"""Operator scripts: the embedded chain, compilation, deployment, governance and the demo city."""

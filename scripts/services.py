@@ -1,0 +1,108 @@
+"""Start the gateway and the API as child processes and wait until they answer."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from registry_core.errors import RegistryCoreError
+from scripts.settings import CitySettings
+
+
+class ServiceError(RegistryCoreError):
+    """A service did not come up."""
+
+
+def _spawn(args: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            args,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+
+def wait_until_up(
+    process: subprocess.Popen[bytes], probe: httpx.Request, *, name: str, log_path: Path,
+    timeout: float = 30.0,
+) -> None:  # fmt: skip
+    deadline = time.monotonic() + timeout
+    with httpx.Client(timeout=2.0, trust_env=False) as client:
+        while True:
+            if process.poll() is not None:
+                raise ServiceError(f"{name} exited with code {process.returncode}; see {log_path}")
+            try:
+                if client.send(probe).status_code < 500:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise ServiceError(f"{name} did not answer within {timeout:.0f} s; see {log_path}")
+            time.sleep(0.05)
+
+
+def start_gateway(settings: CitySettings) -> subprocess.Popen[bytes]:
+    log_path = settings.data_dir / "gateway.log"
+    process = _spawn(
+        [sys.executable, "-m", "gateway"],
+        {
+            "CITY_GATEWAY_UPSTREAM_URL": settings.node_url,
+            "CITY_GATEWAY_HOST": settings.gateway_host,
+            "CITY_GATEWAY_PORT": str(settings.gateway_port),
+            "CITY_GATEWAY_DEPLOYMENTS_DIR": str(settings.deployments_dir),
+            "CITY_GATEWAY_CHAIN_ID": str(settings.chain_id),
+        },
+        log_path,
+    )
+    probe = httpx.Request(
+        "POST",
+        settings.gateway_url,
+        json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []},
+    )
+    wait_until_up(process, probe, name="gateway", log_path=log_path)
+    return process
+
+
+def start_api(settings: CitySettings) -> subprocess.Popen[bytes]:
+    log_path = settings.data_dir / "api.log"
+    process = _spawn(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "registry_api.main:app",
+            "--host",
+            settings.api_host,
+            "--port",
+            str(settings.api_port),
+            "--no-access-log",
+        ],
+        {
+            "CITY_API_RPC_URL": settings.gateway_url,
+            "CITY_API_DEPLOYMENTS_DIR": str(settings.deployments_dir),
+            "CITY_API_ENVIRONMENT": settings.environment,
+        },
+        log_path,
+    )
+    wait_until_up(
+        process, httpx.Request("GET", f"{settings.api_url}/health"), name="API", log_path=log_path
+    )
+    return process
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

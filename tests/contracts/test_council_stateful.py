@@ -1,0 +1,252 @@
+"""Stateful test of the council multisig against a Python model.
+
+Hypothesis drives random sequences of propose / confirm / revoke / execute / cancel, with proposals
+that call a harmless view or change membership or the threshold. Every step predicts the outcome
+from the model: the exact custom error for a call that must revert, the events for one that must
+succeed. So a call the model says cannot execute (too few confirmations, stale epoch, not pending)
+never executes without failing the test. Invariants compare members, threshold and epoch after
+every step; at the end of each run every executed proposal is checked on chain: its confirmers were
+members of its epoch and at least that epoch's threshold.
+"""
+
+from dataclasses import dataclass, field
+
+from brownie import reverts
+from helpers import MEMBER_COUNT, THRESHOLD, ProposalState
+from hypothesis import strategies as st
+
+POOL_SIZE = 6  # accounts[0..5]: the first MEMBER_COUNT are members, the rest outsiders
+# Bounded so the whole run takes well under a minute on anvil.
+SETTINGS = {"max_examples": 40, "stateful_step_count": 25}
+
+
+@dataclass
+class ModelProposal:
+    proposer: str
+    kind: str  # "noop", "add", "remove" or "threshold"
+    arg: str | int | None
+    epoch: int
+    confirmed: set[str] = field(default_factory=set)
+    state: int = ProposalState.PENDING
+
+
+class CouncilModel:
+    """Rules and invariants; brownie's ``state_machine`` turns it into a hypothesis machine."""
+
+    st_actor = st.integers(min_value=0, max_value=POOL_SIZE - 1)
+    st_offset = st.integers(min_value=0, max_value=4)  # 0: an unknown id, 1: the latest, ...
+    st_threshold = st.integers(min_value=0, max_value=POOL_SIZE)
+
+    def __init__(cls, council, pool, typed_error, execution_failed):
+        # brownie calls __init__ once, on the class, before the runs.
+        cls.council = council
+        cls.pool = [account.address for account in pool]
+        cls.typed_error = typed_error
+        cls.execution_failed = execution_failed
+        cls.noop = council.threshold.encode_input()
+
+    def setup(self):
+        # brownie reverts the chain to the freshly deployed council before each run.
+        self.members = self.pool[:MEMBER_COUNT]
+        self.threshold = THRESHOLD
+        self.epoch = 1
+        self.proposals: dict[int, ModelProposal] = {}
+        self.history = {1: (frozenset(self.members), THRESHOLD)}  # epoch => members, threshold
+
+    # ----------------------------------------------------------------------------------------
+    # Helpers
+    # ----------------------------------------------------------------------------------------
+
+    def _proposal_id(self, offset):
+        return max(len(self.proposals) + 1 - offset, 0)
+
+    def _check_proposal(self, proposal_id, *, require_current):
+        """The error that a confirm/execute/revoke of ``proposal_id`` must fail with, if any."""
+        proposal = self.proposals.get(proposal_id)
+        if proposal is None:
+            return ("CouncilUnknownProposal", proposal_id)
+        if proposal.state != ProposalState.PENDING:
+            return ("CouncilProposalNotPending", proposal_id, proposal.state)
+        if require_current and proposal.epoch != self.epoch:
+            return ("CouncilProposalStale", proposal_id, proposal.epoch, self.epoch)
+        return None
+
+    def _propose(self, actor, kind, arg, calldata):
+        sender = self.pool[actor]
+        if sender not in self.members:
+            with reverts(self.typed_error("CouncilNotMember", sender)):
+                self.council.propose(self.council, 0, calldata, kind, {"from": sender})
+            return
+        tx = self.council.propose(self.council, 0, calldata, kind, {"from": sender})
+        proposal_id = len(self.proposals) + 1
+        created = tx.events["ProposalCreated"]
+        assert (created["proposalId"], created["proposer"], created["epoch"]) == (
+            proposal_id,
+            sender,
+            self.epoch,
+        ), f"expected proposal {proposal_id} by {sender} in epoch {self.epoch}, got {created}"
+        self.proposals[proposal_id] = ModelProposal(sender, kind, arg, self.epoch, {sender})
+
+    def _inner_error(self, proposal):
+        """The error the proposal's own call must fail with in the current state, if any."""
+        if proposal.kind == "add" and proposal.arg in self.members:
+            return ("CouncilMemberExists", proposal.arg)
+        if proposal.kind == "remove":
+            if proposal.arg not in self.members:
+                return ("CouncilMemberUnknown", proposal.arg)
+            if self.threshold > len(self.members) - 1:
+                return ("CouncilInvalidThreshold", self.threshold, len(self.members) - 1)
+        if proposal.kind == "threshold" and not 1 <= proposal.arg <= len(self.members):
+            return ("CouncilInvalidThreshold", proposal.arg, len(self.members))
+        return None
+
+    def _apply(self, proposal):
+        """Applies the effect of a successfully executed proposal to the model."""
+        if proposal.kind == "noop":
+            return
+        if proposal.kind == "add":
+            self.members.append(proposal.arg)
+        elif proposal.kind == "remove":
+            # EnumerableSet removal: the last element takes the removed one's place.
+            index = self.members.index(proposal.arg)
+            self.members[index] = self.members[-1]
+            self.members.pop()
+        else:
+            self.threshold = proposal.arg
+        self.epoch += 1
+        self.history[self.epoch] = (frozenset(self.members), self.threshold)
+
+    # ----------------------------------------------------------------------------------------
+    # Rules
+    # ----------------------------------------------------------------------------------------
+
+    def rule_propose_noop(self, actor="st_actor"):
+        self._propose(actor, "noop", None, self.noop)
+
+    def rule_propose_add_member(self, actor="st_actor", candidate="st_actor"):
+        member = self.pool[candidate]
+        self._propose(actor, "add", member, self.council.addMember.encode_input(member))
+
+    def rule_propose_remove_member(self, actor="st_actor", candidate="st_actor"):
+        member = self.pool[candidate]
+        self._propose(actor, "remove", member, self.council.removeMember.encode_input(member))
+
+    def rule_propose_change_threshold(self, actor="st_actor", new_threshold="st_threshold"):
+        calldata = self.council.changeThreshold.encode_input(new_threshold)
+        self._propose(actor, "threshold", new_threshold, calldata)
+
+    def rule_confirm(self, actor="st_actor", offset="st_offset"):
+        sender, proposal_id = self.pool[actor], self._proposal_id(offset)
+        error = None if sender in self.members else ("CouncilNotMember", sender)
+        error = error or self._check_proposal(proposal_id, require_current=True)
+        if error is None and sender in self.proposals[proposal_id].confirmed:
+            error = ("CouncilAlreadyConfirmed", proposal_id, sender)
+        if error:
+            with reverts(self.typed_error(*error)):
+                self.council.confirm(proposal_id, {"from": sender})
+            return
+        tx = self.council.confirm(proposal_id, {"from": sender})
+        confirmed = self.proposals[proposal_id].confirmed
+        confirmed.add(sender)
+        count = tx.events["ProposalConfirmed"]["confirmations"]
+        assert count == len(confirmed), f"expected {len(confirmed)} confirmations, got {count}"
+
+    def rule_revoke_confirmation(self, actor="st_actor", offset="st_offset"):
+        sender, proposal_id = self.pool[actor], self._proposal_id(offset)
+        error = None if sender in self.members else ("CouncilNotMember", sender)
+        error = error or self._check_proposal(proposal_id, require_current=False)
+        if error is None and sender not in self.proposals[proposal_id].confirmed:
+            error = ("CouncilNotConfirmed", proposal_id, sender)
+        if error:
+            with reverts(self.typed_error(*error)):
+                self.council.revokeConfirmation(proposal_id, {"from": sender})
+            return
+        tx = self.council.revokeConfirmation(proposal_id, {"from": sender})
+        confirmed = self.proposals[proposal_id].confirmed
+        confirmed.discard(sender)
+        count = tx.events["ConfirmationRevoked"]["confirmations"]
+        assert count == len(confirmed), f"expected {len(confirmed)} confirmations, got {count}"
+
+    def rule_execute(self, actor="st_actor", offset="st_offset"):
+        sender, proposal_id = self.pool[actor], self._proposal_id(offset)
+        error = None if sender in self.members else ("CouncilNotMember", sender)
+        error = error or self._check_proposal(proposal_id, require_current=True)
+        if error is None:
+            confirmations = len(self.proposals[proposal_id].confirmed)
+            if confirmations < self.threshold:
+                error = ("CouncilThresholdNotReached", proposal_id, confirmations, self.threshold)
+        if error:
+            with reverts(self.typed_error(*error)):
+                self.council.execute(proposal_id, {"from": sender})
+            return
+        proposal = self.proposals[proposal_id]
+        inner_error = self._inner_error(proposal)
+        if inner_error:
+            with reverts(self.execution_failed(proposal_id, *inner_error)):
+                self.council.execute(proposal_id, {"from": sender})
+            return
+        tx = self.council.execute(proposal_id, {"from": sender})
+        executed = tx.events["ProposalExecuted"]
+        assert (executed["proposalId"], executed["executor"]) == (proposal_id, sender), (
+            f"expected proposal {proposal_id} executed by {sender}, got {executed}"
+        )
+        proposal.state = ProposalState.EXECUTED
+        self._apply(proposal)
+
+    def rule_cancel(self, actor="st_actor", offset="st_offset"):
+        sender, proposal_id = self.pool[actor], self._proposal_id(offset)
+        proposal = self.proposals.get(proposal_id)
+        error = self._check_proposal(proposal_id, require_current=False)
+        if proposal is not None and sender != proposal.proposer:
+            error = ("CouncilNotProposer", proposal_id, proposal.proposer)
+        if error:
+            with reverts(self.typed_error(*error)):
+                self.council.cancel(proposal_id, {"from": sender})
+            return
+        tx = self.council.cancel(proposal_id, {"from": sender})
+        assert tx.events["ProposalCanceled"]["canceledBy"] == sender
+        proposal.state = ProposalState.CANCELED
+
+    # ----------------------------------------------------------------------------------------
+    # Invariants
+    # ----------------------------------------------------------------------------------------
+
+    def invariant_members_match_model(self):
+        members = self.council.members()
+        assert members == self.members, f"expected members {self.members}, got {members}"
+
+    def invariant_threshold_matches_model_and_member_count(self):
+        threshold = self.council.threshold()
+        assert threshold == self.threshold, f"expected threshold {self.threshold}, got {threshold}"
+        assert 1 <= threshold <= len(self.members), (
+            f"threshold {threshold} outside 1..{len(self.members)}"
+        )
+
+    def invariant_epoch_matches_model(self):
+        epoch = self.council.epoch()
+        assert epoch == self.epoch, f"expected epoch {self.epoch}, got {epoch}"
+
+    def teardown(self):
+        """Every executed proposal had threshold confirmations by members of its epoch."""
+        assert self.council.proposalCount() == len(self.proposals)
+        for proposal_id, model in self.proposals.items():
+            onchain = self.council.proposal(proposal_id)
+            assert onchain["state"] == model.state, (
+                f"proposal {proposal_id}: expected state {model.state}, got {onchain['state']}"
+            )
+            if onchain["state"] != ProposalState.EXECUTED:
+                continue
+            members, threshold = self.history[onchain["proposalEpoch"]]
+            confirmers = {a for a in self.pool if self.council.isConfirmedBy(proposal_id, a)}
+            assert len(confirmers) == onchain["confirmations"] >= threshold, (
+                f"proposal {proposal_id} executed with {sorted(confirmers)}, "
+                f"{onchain['confirmations']} counted, threshold {threshold}"
+            )
+            assert confirmers <= members, (
+                f"proposal {proposal_id} confirmed by non-members {sorted(confirmers - members)}"
+            )
+
+
+def test_council_matches_model(state_machine, council, accounts, typed_error, execution_failed):
+    pool = accounts[:POOL_SIZE]
+    state_machine(CouncilModel, council, pool, typed_error, execution_failed, settings=SETTINGS)
