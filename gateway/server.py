@@ -16,7 +16,7 @@ from aiohttp import web
 
 from gateway.config import GatewaySettings
 from gateway.dispatch import Dispatcher
-from gateway.errors import HTTP_PAYLOAD_TOO_LARGE, LIMIT_EXCEEDED
+from gateway.errors import HTTP_PAYLOAD_TOO_LARGE, INTERNAL_ERROR, LIMIT_EXCEEDED
 from gateway.permissions import PermissionChecker
 from gateway.upstream import Upstream
 
@@ -24,6 +24,13 @@ logger = logging.getLogger("gateway")
 
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 _JSON = "application/json"
+_INTERNAL = orjson.dumps(
+    {
+        "jsonrpc": "2.0",
+        "id": None,
+        "error": {"code": INTERNAL_ERROR, "message": "internal error in the gateway"},
+    }
+)
 
 
 def _too_large(limit: int) -> web.Response:
@@ -59,7 +66,11 @@ def create_app(settings: GatewaySettings) -> web.Application:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             return _too_large(limit)
-        reply = await dispatcher.handle(body, peer=request.remote)
+        try:
+            reply = await dispatcher.handle(body, peer=request.remote)
+        except Exception:  # a bug must still yield a JSON-RPC error, never an HTML 500
+            logger.exception("unexpected error while handling a request")
+            return web.Response(body=_INTERNAL, status=500, content_type=_JSON)
         if not reply.body:
             return web.Response(status=reply.status)
         return web.Response(body=reply.body, status=reply.status, content_type=_JSON)

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -93,9 +93,9 @@ def read_mix(manifest: DeploymentManifest, receipt: dict[str, Any], sender: str)
     ]
 
 
-def timed(call: Callable[[], object]) -> float:
+def timed(rpc: RpcClient, method: str, params: Sequence[Any]) -> float:
     start = time.perf_counter()
-    call()
+    rpc.request(method, params)
     return time.perf_counter() - start
 
 
@@ -119,10 +119,8 @@ def bench_reads(direct: RpcClient, gateway: RpcClient, mix: list[Call], rounds: 
                 rpc.request(method, params)
     for _ in range(rounds):
         for method, params in mix:
-            samples["direct", method].append(timed(lambda m=method, p=params: direct.request(m, p)))
-            samples["gateway", method].append(
-                timed(lambda m=method, p=params: gateway.request(m, p))
-            )
+            samples["direct", method].append(timed(direct, method, params))
+            samples["gateway", method].append(timed(gateway, method, params))
 
     print(f"\nReads: {rounds} sequential calls per method and route (times in ms)")
     header = (

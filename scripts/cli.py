@@ -15,9 +15,11 @@ from pydantic import ValidationError
 from registry_core.errors import RegistryCoreError
 from registry_core.keystore import Keystore
 from registry_core.rpc import RpcClient
+from scripts.besu_allowlist import main as allowlist_main
 from scripts.chain import EmbeddedChain
 from scripts.demo_city import COUNCIL_THRESHOLD, council_keys, department_keys, seed_demo_city
 from scripts.deploy import deploy_city
+from scripts.deploy import main as deploy_main
 from scripts.services import start_api, start_gateway, stop
 from scripts.settings import CitySettings
 
@@ -108,6 +110,11 @@ def run_chain(settings: CitySettings) -> None:
 
 
 COMMANDS: dict[str, Callable[[CitySettings], None]] = {"demo": run_demo, "chain": run_chain}
+# Commands with their own argument parsers.
+PASS_THROUGH: dict[str, Callable[[list[str]], int]] = {
+    "deploy": deploy_main,
+    "allowlist": allowlist_main,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,11 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("demo", help="run the demo city: chain, gateway, contracts, API")
     sub.add_parser("chain", help="run only the embedded chain (loopback)")
     sub.add_parser("deploy", help="deploy the contracts (see `registry deploy --help`)")
+    sub.add_parser("allowlist", help="write Besu's accounts-allowlist from the chain")
     args, rest = parser.parse_known_args(argv)
-    if args.command == "deploy":
-        from scripts.deploy import main as deploy_main
-
-        return deploy_main(rest)
+    if args.command in PASS_THROUGH:
+        return PASS_THROUGH[args.command](rest)
     try:
         settings = CitySettings()
     except ValidationError as exc:
