@@ -60,6 +60,7 @@ PLAN: tuple[Step, ...] = (
     Step("CityCouncil", lambda council, _: [council.members, council.threshold]),
     Step("DepartmentDirectory", lambda _, a: [a["CityCouncil"]]),
     Step("AccountPermissioning", lambda _, a: [a["CityCouncil"], a["DepartmentDirectory"]]),
+    Step("RegisterHub", lambda _, a: [a["DepartmentDirectory"]]),
 )
 
 

@@ -22,7 +22,7 @@ def view(rpc: RpcClient, manifest: DeploymentManifest, name: str, function: str,
 def test_manifest_records_every_contract(city: DeploymentManifest, deployments_dir: Path) -> None:
     data = json.loads((deployments_dir / f"{city.chain_id}.json").read_text())
     assert data["chain_id"] == 52062
-    assert set(data["contracts"]) == {"CityCouncil", "DepartmentDirectory", "AccountPermissioning"}
+    assert {"CityCouncil", "DepartmentDirectory", "AccountPermissioning"} <= set(data["contracts"])
     for entry in data["contracts"].values():
         assert entry["address"].startswith("0x") and entry["abi"] and entry["deploy_block"] > 0
     assert "0.8.28" in data["compiler"]
