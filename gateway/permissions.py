@@ -88,29 +88,31 @@ class PermissionChecker:
     ) -> list[GatewayError | None]:
         """For each transaction: None if its sender may send it, else why it is not forwarded.
 
-        All checks go to the node in one request (one batch for many transactions).
+        All checks go to the node in one request (one batch for many transactions), and identical
+        questions (same sender, target, value, gas and payload; nonces differ) are asked once.
         """
         if not transactions:
             return []
         contract = self.contract(chain_id)
+        calldata = ["0x" + _calldata(contract, tx).hex() for tx in transactions]
+        unique = list(dict.fromkeys(calldata))
         calls = [
             {
                 "jsonrpc": "2.0",
                 "id": i,
                 "method": "eth_call",
-                "params": [
-                    {"to": contract.address, "data": "0x" + _calldata(contract, tx).hex()},
-                    "latest",
-                ],
+                "params": [{"to": contract.address, "data": data}, "latest"],
             }
-            for i, tx in enumerate(transactions)
+            for i, data in enumerate(unique)
         ]
         if len(calls) == 1:
             replies: list[dict[str, Any]] = [await self._upstream.post_json(calls[0])]
         else:
             replies = await self._upstream.batch(calls)
+        by_data = dict(zip(unique, replies, strict=True))
         return [
-            _decision(contract, tx, reply) for tx, reply in zip(transactions, replies, strict=True)
+            _decision(contract, tx, by_data[data])
+            for tx, data in zip(transactions, calldata, strict=True)
         ]
 
 

@@ -1,7 +1,7 @@
-"""The gateway's HTTP server: aiohttp, one keep-alive session to the node, uvloop when available.
+"""The gateway's HTTP side: routes, the listening socket, start-up and shutdown.
 
 ``POST /`` takes JSON-RPC (single or batch); ``GET /health`` reports the node's chain id, its latest
-block and the permissioning contract in use.
+block and the permissioning contract in use. Served by :mod:`gateway.httpserver` on uvloop.
 """
 
 from __future__ import annotations
@@ -9,134 +9,116 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+import socket
 
 import orjson
-from aiohttp import web
 
 from gateway.config import GatewaySettings
 from gateway.dispatch import Dispatcher
-from gateway.errors import HTTP_PAYLOAD_TOO_LARGE, INTERNAL_ERROR, LIMIT_EXCEEDED
+from gateway.errors import HTTP_PAYLOAD_TOO_LARGE, LIMIT_EXCEEDED
+from gateway.httpserver import HttpRequest, HttpResponse, HttpServer
 from gateway.permissions import PermissionChecker
 from gateway.upstream import Upstream
 
 logger = logging.getLogger("gateway")
 
-DISPATCHER = web.AppKey("dispatcher", Dispatcher)
-_JSON = "application/json"
-_INTERNAL = orjson.dumps(
-    {
-        "jsonrpc": "2.0",
-        "id": None,
-        "error": {"code": INTERNAL_ERROR, "message": "internal error in the gateway"},
-    }
-)
+_USAGE = b'{"detail":"POST JSON-RPC 2.0 requests to /; GET /health for the gateway status"}'
+_NOT_FOUND = b'{"detail":"not found: POST JSON-RPC 2.0 requests to /"}'
 
 
-def _too_large(limit: int) -> web.Response:
+def too_large_response(limit: int) -> HttpResponse:
     error = {
         "code": LIMIT_EXCEEDED,
-        "message": f"limit exceeded: the request body is larger than the gateway's limit of {limit} bytes",
+        "message": (
+            f"limit exceeded: the request body is larger than the gateway's limit of {limit} bytes"
+        ),
     }
     body = orjson.dumps({"jsonrpc": "2.0", "id": None, "error": error})
-    return web.Response(body=body, status=HTTP_PAYLOAD_TOO_LARGE, content_type=_JSON)
+    return HttpResponse(HTTP_PAYLOAD_TOO_LARGE, body, close=True)
 
 
-def create_app(settings: GatewaySettings) -> web.Application:
-    upstream = Upstream(
-        settings.upstream_url,
-        timeout=settings.upstream_timeout,
-        connections=settings.upstream_connections,
-    )
-    dispatcher = Dispatcher(
-        upstream=upstream,
-        permissions=PermissionChecker(deployments_dir=settings.deployments_dir, upstream=upstream),
-        chain_id=settings.chain_id,
-        max_batch_size=settings.max_batch_size,
-    )
-    limit = settings.max_body_bytes
-    # aiohttp enforces client_max_size while reading; the handler turns it into a JSON-RPC error.
-    app = web.Application(client_max_size=limit)
-    app[DISPATCHER] = dispatcher
+class Gateway:
+    """The gateway's parts wired together: upstream client, permission checker, dispatcher."""
 
-    async def rpc(request: web.Request) -> web.Response:
-        if request.content_length is not None and request.content_length > limit:
-            return _too_large(limit)
+    def __init__(self, settings: GatewaySettings) -> None:
+        self.settings = settings
+        self.upstream = Upstream(
+            settings.upstream_url,
+            timeout=settings.upstream_timeout,
+            connections=settings.upstream_connections,
+        )
+        self.dispatcher = Dispatcher(
+            upstream=self.upstream,
+            permissions=PermissionChecker(
+                deployments_dir=settings.deployments_dir, upstream=self.upstream
+            ),
+            chain_id=settings.chain_id,
+            max_batch_size=settings.max_batch_size,
+        )
+        self.http = HttpServer(
+            self.handle,
+            max_body_bytes=settings.max_body_bytes,
+            too_large=too_large_response(settings.max_body_bytes),
+        )
+
+    async def handle(self, request: HttpRequest) -> HttpResponse:
+        if request.path == "/":
+            if request.method == "POST":
+                reply = await self.dispatcher.handle(request.body, peer=request.peer)
+                return HttpResponse(reply.status, reply.body)
+            return HttpResponse(405, _USAGE, headers=((b"allow", b"POST"),))
+        if request.path == "/health":
+            if request.method == "GET":
+                info = await self.dispatcher.status()
+                return HttpResponse(200 if info["status"] == "ok" else 503, orjson.dumps(info))
+            return HttpResponse(405, _USAGE, headers=((b"allow", b"GET"),))
+        return HttpResponse(404, _NOT_FOUND)
+
+    async def serve(self, sock: socket.socket, stop: asyncio.Event) -> None:
+        await self.upstream.start()
+        await self.http.start(sock)
+        host, port = sock.getsockname()[:2]
+        shown = f"[{host}]" if ":" in host else host
+        logger.info(
+            "gateway listening on http://%s:%d -> node %s (deployments %s)",
+            shown,
+            port,
+            self.settings.upstream_url,
+            self.settings.deployments_dir,
+        )
         try:
-            body = await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            return _too_large(limit)
-        try:
-            reply = await dispatcher.handle(body, peer=request.remote)
-        except Exception:  # a bug must still yield a JSON-RPC error, never an HTML 500
-            logger.exception("unexpected error while handling a request")
-            return web.Response(body=_INTERNAL, status=500, content_type=_JSON)
-        if not reply.body:
-            return web.Response(status=reply.status)
-        return web.Response(body=reply.body, status=reply.status, content_type=_JSON)
-
-    async def health(request: web.Request) -> web.Response:
-        info = await dispatcher.status()
-        status = 200 if info["status"] == "ok" else 503
-        return web.Response(body=orjson.dumps(info), status=status, content_type=_JSON)
-
-    async def usage(request: web.Request) -> web.Response:
-        text = b'{"detail":"POST JSON-RPC 2.0 requests to /; GET /health for status"}'
-        return web.Response(body=text, status=405, content_type=_JSON, headers={"Allow": "POST"})
-
-    async def on_startup(app: web.Application) -> None:
-        await upstream.start()
-
-    async def on_cleanup(app: web.Application) -> None:
-        await upstream.close()
-
-    app.router.add_post("/", rpc)
-    app.router.add_get("/", usage)
-    app.router.add_get("/health", health)
-    app.on_startup.append(on_startup)
-    app.on_cleanup.append(on_cleanup)
-    return app
+            await stop.wait()
+        finally:
+            logger.info("gateway stopping")
+            await self.http.shutdown()
+            await self.upstream.close()
 
 
-async def serve(
-    settings: GatewaySettings, *, on_ready: Callable[[str], None] | None = None
-) -> None:
-    """Serve until SIGINT/SIGTERM; ``on_ready`` gets the URL once the socket listens."""
-    runner = web.AppRunner(create_app(settings), access_log=None, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port, reuse_address=True)
-    await site.start()
-    port = settings.port
-    server = site._server  # the bound socket tells the real port when port 0 was asked for
-    if isinstance(server, asyncio.base_events.Server) and server.sockets:
-        port = server.sockets[0].getsockname()[1]
-    url = f"http://{settings.host}:{port}"
-    logger.info(
-        "gateway listening on %s -> node %s (deployments %s)",
-        url,
-        settings.upstream_url,
-        settings.deployments_dir,
-    )
-    if on_ready is not None:
-        on_ready(url)
+def bind(host: str, port: int) -> socket.socket:
+    """Bind the listening socket up front (the real port is then known even for port 0)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
+async def _main(settings: GatewaySettings, sock: socket.socket) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        logger.info("gateway stopping")
-        await runner.cleanup()
+    await Gateway(settings).serve(sock, stop)
 
 
 def run(settings: GatewaySettings) -> None:
-    """Run the gateway in the current thread (uvloop if installed)."""
+    """Serve until SIGINT/SIGTERM, on uvloop when it is installed."""
+    sock = bind(settings.host, settings.port)
     try:
         import uvloop
 
-        loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = uvloop.new_event_loop
+        uvloop.run(_main(settings, sock))
     except ImportError:  # pragma: no cover - uvloop ships with uvicorn[standard]
-        loop_factory = None
-    with asyncio.Runner(loop_factory=loop_factory) as runner:
-        runner.run(serve(settings))
+        asyncio.run(_main(settings, sock))
+    finally:
+        sock.close()
