@@ -61,6 +61,12 @@ PLAN: tuple[Step, ...] = (
     Step("DepartmentDirectory", lambda _, a: [a["CityCouncil"]]),
     Step("AccountPermissioning", lambda _, a: [a["CityCouncil"], a["DepartmentDirectory"]]),
     Step("RegisterHub", lambda _, a: [a["DepartmentDirectory"]]),
+    Step("EthereumDIDRegistry", lambda _, a: []),
+    Step("TrustedIssuerRegistry", lambda _, a: [a["DepartmentDirectory"]]),
+    Step(
+        "CredentialStatusRegistry",
+        lambda _, a: [a["DepartmentDirectory"], a["TrustedIssuerRegistry"]],
+    ),
 )
 
 
