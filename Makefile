@@ -35,15 +35,21 @@ $(STAMP)/brownie-network: $(STAMP)/brownie toolchain/brownie-network.sh
 	toolchain/brownie-network.sh $(TOOLS_VENV)/bin/brownie $(BROWNIE_NETWORK)
 	@mkdir -p $(@D) && touch $@
 
+# The verification page's browser test drives Debian's chromium with Playwright (`playwright
+# install` cannot download browsers here), so the tests need the Debian package.
+$(STAMP)/chromium:
+	command -v chromium >/dev/null || (apt-get update -q && apt-get install -y --no-install-recommends chromium)
+	@mkdir -p $(@D) && touch $@
+
 demo: setup
 	$(VENV)/bin/registry demo
 
-test: setup lint test-contracts test-python
+test: setup $(STAMP)/chromium lint test-contracts test-python
 
 test-contracts: setup
 	$(TOOLS_VENV)/bin/brownie test tests/contracts --network $(BROWNIE_NETWORK)
 
-test-python: setup
+test-python: setup $(STAMP)/chromium
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)/app
@@ -53,6 +59,8 @@ lint: $(STAMP)/app
 
 bench: setup
 	$(VENV)/bin/python -m scripts.bench_gateway
+	$(VENV)/bin/python -m scripts.bench_credentials
+	$(VENV)/bin/python -m scripts.bench_registers
 
 clean:
 	rm -rf build $(VENV) $(TOOLS_VENV) node_modules

@@ -7,9 +7,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from registry_api.api.routes import health
+from registry_api.api.routes import credentials, health, registers, verify
 from registry_api.core.config import Settings, get_settings
+from registry_api.core.credentials import CredentialService
 from registry_api.core.errors import install_error_handlers
+from registry_api.core.lifecycle import start_registers, stop_registers
 from registry_core.rpc import RpcClient
 
 
@@ -19,9 +21,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.rpc = RpcClient(settings.rpc_url, timeout=settings.rpc_timeout_seconds)
+        start_registers(app.state, settings)
+        app.state.credentials = CredentialService.start(settings)
         try:
             yield
         finally:
+            stop_registers(app.state)
             app.state.rpc.close()
 
     app = FastAPI(
@@ -33,6 +38,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(registers.router)
+    app.include_router(credentials.router)
+    app.include_router(credentials.dids)
+    app.include_router(verify.router)
     return app
 
 

@@ -17,10 +17,12 @@ from registry_core.keystore import Keystore
 from registry_core.rpc import RpcClient
 from scripts.besu_allowlist import main as allowlist_main
 from scripts.chain import EmbeddedChain
+from scripts.credentials_seed import seed_demo_credentials
 from scripts.demo_city import COUNCIL_THRESHOLD, council_keys, department_keys, seed_demo_city
+from scripts.demo_registers import allow_register_creators, demo_api_key, seed_demo_registers
 from scripts.deploy import deploy_city
 from scripts.deploy import main as deploy_main
-from scripts.services import start_api, start_gateway, stop
+from scripts.services import api_env, start_api, start_gateway, stop
 from scripts.settings import CitySettings
 
 
@@ -72,15 +74,36 @@ def run_demo(settings: CitySettings) -> None:
                 accounts=departments,
                 log=say,
             )
+            decisions += seed_demo_credentials(
+                rpc=gateway,
+                manifest=result.manifest,
+                council=council,
+                keystore=keystore,
+                passphrase=passphrase,
+                log=say,
+            )
         say(f"demo city seeded ({decisions} council decisions this run)")
+        with RpcClient(settings.gateway_url) as gateway:
+            allow_register_creators(
+                rpc=gateway, manifest=result.manifest, council=council, codes=["FB02"]
+            )
         say("starting the registry API")
         children.append(start_api(settings))
+        say("seeding the demo registers TRADE and PROPERTY through the API")
+        token = demo_api_key(
+            api_url=settings.api_url,
+            key_file=settings.data_dir / "demo-api-key",
+            env=api_env(settings),
+        )
+        seed_demo_registers(api_url=settings.api_url, token=token, log=say)
         council_address = result.manifest.address("CityCouncil")
         print(
             "\nThe demo city is running:\n"
             f"  chain RPC (gateway)  {settings.gateway_url}\n"
             f"  registry API         {settings.api_url}   (docs: {settings.api_url}/docs)\n"
             f"  health               {settings.api_url}/health\n"
+            f"  registers            {settings.api_url}/registers   (FB02's demo API key: "
+            f"{settings.data_dir / 'demo-api-key'})\n"
             f"  chain id             {settings.chain_id}\n"
             f"  council              {council_address} (2 of 3)\n"
             f"  data                 {settings.data_dir}\n"
@@ -110,10 +133,20 @@ def run_chain(settings: CitySettings) -> None:
 
 
 COMMANDS: dict[str, Callable[[CitySettings], None]] = {"demo": run_demo, "chain": run_chain}
+
+
+def _api_admin(area: str) -> Callable[[list[str]], int]:
+    """The API's own admin commands run in their own process (applications do not import each other)."""
+    return lambda rest: subprocess.call([sys.executable, "-m", "registry_api.admin", area, *rest])
+
+
 # Commands with their own argument parsers.
 PASS_THROUGH: dict[str, Callable[[list[str]], int]] = {
     "deploy": deploy_main,
     "allowlist": allowlist_main,
+    "db": _api_admin("db"),
+    "api-key": _api_admin("api-key"),
+    "index": _api_admin("index"),
 }
 
 
@@ -124,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("chain", help="run only the embedded chain (loopback)")
     sub.add_parser("deploy", help="deploy the contracts (see `registry deploy --help`)")
     sub.add_parser("allowlist", help="write Besu's accounts-allowlist from the chain")
+    sub.add_parser("db", help="the API's SQL store: `registry db upgrade`")
+    sub.add_parser("api-key", help="`registry api-key create --department FB02 --registers TRADE`")
+    sub.add_parser("index", help="`registry index rebuild`: re-read chain events from block 0")
     args, rest = parser.parse_known_args(argv)
     if args.command in PASS_THROUGH:
         return PASS_THROUGH[args.command](rest)

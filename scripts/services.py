@@ -71,6 +71,18 @@ def start_gateway(settings: CitySettings) -> subprocess.Popen[bytes]:
     return process
 
 
+def api_env(settings: CitySettings) -> dict[str, str]:
+    """The API's environment as the demo city runs it (also used for its admin commands)."""
+    return {
+        "CITY_API_RPC_URL": settings.gateway_url,
+        "CITY_API_DEPLOYMENTS_DIR": str(settings.deployments_dir),
+        "CITY_API_ENVIRONMENT": settings.environment,
+        "CITY_API_DATA_DIR": str(settings.data_dir),
+        "CITY_API_KEYS_DIR": str(settings.keys_dir),
+        "CITY_API_KEYSTORE_PASSPHRASE": settings.keystore_passphrase.get_secret_value(),
+    }
+
+
 def start_api(settings: CitySettings) -> subprocess.Popen[bytes]:
     log_path = settings.data_dir / "api.log"
     process = _spawn(
@@ -85,11 +97,7 @@ def start_api(settings: CitySettings) -> subprocess.Popen[bytes]:
             str(settings.api_port),
             "--no-access-log",
         ],
-        {
-            "CITY_API_RPC_URL": settings.gateway_url,
-            "CITY_API_DEPLOYMENTS_DIR": str(settings.deployments_dir),
-            "CITY_API_ENVIRONMENT": settings.environment,
-        },
+        api_env(settings),
         log_path,
     )
     wait_until_up(

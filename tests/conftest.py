@@ -25,6 +25,7 @@ if not importlib.util.find_spec("brownie"):
     from scripts.deploy import deploy_city
     from scripts.services import start_gateway, stop
     from scripts.settings import CitySettings
+    from tests.credential_fixtures import *  # noqa: F403  (the credential tests' shared fixtures)
 
     def free_port() -> int:
         with socket.socket() as sock:

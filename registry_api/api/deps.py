@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import time
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request, Security
+from fastapi.security import APIKeyHeader
+from sqlmodel import Session
 
 from registry_api.core.config import Settings, get_settings
+from registry_api.core.errors import RegistryError
+from registry_api.core.security import Department, authenticate
 from registry_core.manifest import DeploymentManifest, load_manifest
 from registry_core.rpc import RpcClient
 
@@ -27,3 +33,103 @@ def get_manifest(rpc: RpcDep, settings: SettingsDep) -> DeploymentManifest:
 
 
 ManifestDep = Annotated[DeploymentManifest, Depends(get_manifest)]
+
+
+# ---- the SQL store and the calling department (registers API) --------------------------------
+
+
+# The dependencies below are ``async`` although they do no I/O (or, for an uncached API key, one
+# short read): FastAPI runs sync dependencies in the thread pool, one thread hop each, which
+# costs more than the work itself on the write path.
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+async def get_read_session(request: Request) -> AsyncIterator[Session]:
+    """A session for reads only (on SQLite it takes no write lock)."""
+    with Session(request.app.state.read_engine, expire_on_commit=False) as session:
+        yield session
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+
+api_key_header = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    description="A department's API key (`registry api-key create`), scoped to registers",
+)
+
+
+_AUTH_TTL_SECONDS = 30.0
+_auth_cache: dict[str, tuple[float, Department]] = {}
+
+
+def _cached_authenticate(session: Session, token: str) -> Department | None:
+    """Valid tokens are remembered for 30 s (by their hash), so revocation takes up to 30 s."""
+    digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+    cached = _auth_cache.get(digest)
+    now = time.monotonic()
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    department = authenticate(session=session, token=token)
+    if department is not None:
+        if len(_auth_cache) > 10_000:
+            _auth_cache.clear()
+        _auth_cache[digest] = (now + _AUTH_TTL_SECONDS, department)
+    return department
+
+
+async def get_current_department(
+    session: ReadSessionDep, token: Annotated[str | None, Security(api_key_header)]
+) -> Department:
+    if not token:
+        raise RegistryError(
+            status=401,
+            kind="missing-api-key",
+            title="An API key is required",
+            detail="send the department's API key in the X-API-Key header",
+        )
+    department = _cached_authenticate(session, token[:200])
+    if department is None:
+        raise RegistryError(
+            status=401,
+            kind="invalid-api-key",
+            title="The API key is not valid",
+            detail="the X-API-Key header does not hold a valid, unrevoked API key",
+        )
+    return department
+
+
+CurrentDepartment = Annotated[Department, Depends(get_current_department)]
+
+
+async def get_signer_address(request: Request, department: CurrentDepartment) -> str:
+    """The address that signs this department's writes (its key unlocked at start)."""
+    address: str | None = request.app.state.signers.get(department.code)
+    if address is None:
+        raise RegistryError(
+            status=503,
+            kind="no-signing-key",
+            title="The department cannot sign writes",
+            detail=f"no signing key of department {department.code} is unlocked in this API",
+        )
+    return address
+
+
+SignerDep = Annotated[str, Depends(get_signer_address)]
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Repeat a write safely: the same key with the same body gives the same answer",
+        examples=["3c1e7a52-4c0b-4f43-9e0f-6b7d2c8f9a10"],
+    ),
+]

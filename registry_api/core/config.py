@@ -6,10 +6,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# Development only: the demo city's keystores use this passphrase (see scripts/settings.py).
+DEMO_PASSPHRASE = "demo-city-not-a-secret"  # noqa: S105
+
+# Department code -> keystore entry of its signing account (the demo city's departments).
+DEFAULT_SIGNERS = {"FB02": "dept-fb02", "FB33": "dept-fb33", "FB32": "dept-fb32"}
 
 
 class Settings(BaseSettings):
@@ -20,6 +26,45 @@ class Settings(BaseSettings):
     rpc_url: str = Field("http://127.0.0.1:8545", max_length=2048)
     deployments_dir: Path = PROJECT_ROOT / "deployments"
     rpc_timeout_seconds: float = Field(10.0, gt=0, le=300)
+    # Where the SQLite database and the department keystores live by default.
+    data_dir: Path = PROJECT_ROOT / ".city-data"
+    # SQLAlchemy URL; empty means SQLite at <data_dir>/registry.db. PostgreSQL:
+    # postgresql+psycopg://user@host:5432/dbname
+    database_url: str = Field("", max_length=2048)
+    keys_dir: Path | None = None
+    keystore_passphrase: SecretStr = SecretStr(DEMO_PASSPHRASE)
+    signers: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SIGNERS))
+    # Apply pending Alembic migrations when the API starts (else run `registry db upgrade`).
+    migrate_on_start: bool = True
+    # Run the outbox senders and the event indexer inside the API process.
+    run_workers: bool = True
+    request_threads: int = Field(8, ge=1, le=200)
+    bulk_max_records: int = Field(1000, ge=1, le=10_000)
+    page_max: int = Field(500, ge=1, le=10_000)
+    sender_max_batch_leaves: int = Field(1024, ge=1, le=1024)
+    sender_max_txs_per_round: int = Field(200, ge=1, le=1000)
+    sender_resend_after_seconds: float = Field(3.0, gt=0)
+    lease_seconds: float = Field(15.0, gt=0)
+    indexer_poll_seconds: float = Field(0.5, gt=0)
+
+    @model_validator(mode="after")
+    def _no_demo_secrets_in_production(self) -> Settings:
+        if (
+            self.environment == "production"
+            and self.keystore_passphrase.get_secret_value() == DEMO_PASSPHRASE
+        ):
+            raise ValueError(
+                "set CITY_API_KEYSTORE_PASSPHRASE: the demo passphrase is for development"
+            )
+        return self
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'registry.db'}"
+
+    @property
+    def keystore_dir(self) -> Path:
+        return self.keys_dir or self.data_dir / "keys"
 
 
 @lru_cache

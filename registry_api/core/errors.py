@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from registry_core.abi import DecodedError
 from registry_core.errors import RegistryCoreError
 
 PROBLEM_JSON = "application/problem+json"
@@ -84,3 +85,31 @@ def install_error_handlers(app: FastAPI) -> None:
             detail=str(exc.detail),
             instance=request.url.path,
         )
+
+
+# Decoded contract custom errors (registry_core.abi.DecodedError) as problems: status and type.
+CONTRACT_ERRORS: dict[str, tuple[int, str]] = {
+    "RegisterUnauthorizedAccount": (403, "chain-unauthorized-account"),
+    "RegisterDepartmentSuspended": (403, "department-suspended"),
+    "RegisterCreatorNotAllowed": (403, "register-creator-not-allowed"),
+    "RegisterUnknownDepartment": (404, "unknown-department"),
+    "RegisterUnknownRegister": (404, "unknown-register"),
+    "RegisterUnknownRecord": (404, "unknown-record"),
+    "RegisterExists": (409, "register-exists"),
+    "RegisterRecordExists": (409, "record-exists"),
+    "RegisterStaleVersion": (409, "stale-version"),
+    "RegisterRecordNotActive": (409, "record-not-active"),
+    "RegisterContentAnchored": (409, "content-anchored"),
+}
+
+
+def contract_problem(decoded: DecodedError) -> RegistryError:
+    """The problem for a contract's custom error (``detail`` names the error and its values)."""
+    status, kind = CONTRACT_ERRORS.get(decoded.name, (422, "contract-rejected"))
+    return RegistryError(
+        status=status,
+        kind=kind,
+        title="The chain refuses this write",
+        detail=f"the RegisterHub contract would revert with {decoded}",
+        contract_error=decoded.name,
+    )

@@ -24,7 +24,8 @@ from scripts.demo_city import department_id
 from scripts.governance import council_execute
 from tests.conftest import free_port
 
-DEPARTMENT = department_id("FB02")
+# A department of its own, so other test packages may create the demo ones on the same chain.
+DEPARTMENT = department_id("GWTEST")
 
 
 @dataclass
@@ -136,7 +137,7 @@ def department_key(
     """An account of an active department, added by the council through the gateway."""
     account: LocalAccount = Account.create()
     for function, args in (
-        ("addDepartment", [DEPARTMENT, "Economic Development"]),
+        ("addDepartment", [DEPARTMENT, "Gateway test department"]),
         ("addAccount", [DEPARTMENT, account.address]),
     ):
         council_execute(

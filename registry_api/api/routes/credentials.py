@@ -1,0 +1,439 @@
+"""Credentials: departments issue, batch-issue, suspend, resume and revoke; anyone reads status,
+QR images, DID documents and the signed trust bundle."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from jsonschema import Draft202012Validator, FormatChecker
+from pydantic import BaseModel, Field
+
+from registry_api.api.deps import CurrentDepartment, ManifestDep, RpcDep
+from registry_api.core.credentials import CredentialService
+from registry_api.core.errors import RegistryError
+from registry_core.credential_types import CREDENTIAL_TYPES, type_code
+from registry_core.did import DidError
+from registry_core.errors import RegistryCoreError, TransactionFailedError
+from registry_core.issuance import CredentialRequest, IssuedCredential, Issuer
+from registry_core.qr import QrPayloadError, decode_payload, encode_payload, qr_info
+from registry_core.vc import BatchProof, CredentialFormatError, Envelope
+from registry_core.verification import STATES
+
+router = APIRouter(prefix="/credentials", tags=["credentials"])
+
+HOLDER_EXAMPLE = "did:ethr:0xcb5e:0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
+REASON_HELP = (
+    "RFC 5280 CRLReason: 0 unspecified, 1 keyCompromise, 3 affiliationChanged, 4 superseded, "
+    "5 cessationOfOperation, 6 certificateHold, 8 removeFromCRL, 9 privilegeWithdrawn"
+)
+
+
+def get_service(request: Request) -> CredentialService:
+    service: CredentialService = request.app.state.credentials
+    return service
+
+
+ServiceDep = Annotated[CredentialService, Depends(get_service)]
+
+
+class IssueRequest(BaseModel):
+    type: str = Field(max_length=32, examples=["RESIDENCE_CERT"])
+    holder_did: str = Field(max_length=200, examples=[HOLDER_EXAMPLE])
+    claims: dict[str, Any] = Field(
+        examples=[
+            {
+                "givenName": "Erika",
+                "familyName": "Mustermann",
+                "birthDate": "1964-08-12",
+                "address": "Markt 1, 52062 Aachen",
+            }
+        ]
+    )
+    valid_until: int | None = Field(None, description="Unix seconds; default: the type's validity")
+
+
+class BatchItem(BaseModel):
+    holder_did: str = Field(max_length=200)
+    claims: dict[str, Any]
+    valid_until: int | None = None
+
+
+class BatchIssueRequest(BaseModel):
+    type: str = Field(max_length=32, examples=["PARKING_PERMIT"])
+    items: list[BatchItem] = Field(min_length=1, max_length=1024)
+
+
+class IssuedOut(BaseModel):
+    credential: str = Field(
+        description="The VC-JWT, with '~' and the batch proof for batch members"
+    )
+    credential_hash: str = Field(description="keccak256 of the JWT, anchored on chain")
+    qr_payload: str = Field(description="CRV1: QR payload (see README)")
+    issuer: str
+    tx_hash: str
+    block: int
+
+
+class BatchIssuedOut(BaseModel):
+    root: str
+    count: int
+    tx_hash: str
+    block: int
+    credentials: list[IssuedOut]
+
+
+class StatusChange(BaseModel):
+    reason_code: int = Field(0, ge=0, le=10, description=REASON_HELP)
+    credential: str | None = Field(
+        None,
+        max_length=12000,
+        description="The credential envelope; needed for batch members (carries the proof)",
+    )
+
+
+class StatusOut(BaseModel):
+    credential_hash: str
+    state: Literal["unknown", "active", "suspended", "revoked"]
+    issuer_department: str | None
+    type: str | None
+    anchored_block: int | None
+    anchored_at: int | None
+    reason_code: int
+    changed_at: int | None
+
+
+class QrRequest(BaseModel):
+    credential: str | None = Field(None, max_length=12000, description="VC-JWT or envelope")
+    payload: str | None = Field(None, max_length=4296, description="A CRV1: payload")
+
+
+def _problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> RegistryError:
+    return RegistryError(status=status, kind=kind, title=title, detail=detail, **extra)
+
+
+def _issuer(service: CredentialService, department: str, rpc: Any, manifest: Any) -> Issuer:
+    issuer = service.issuer(department, rpc=rpc, manifest=manifest)
+    if issuer is None:
+        raise _problem(
+            503,
+            "no-credential-key",
+            "The department cannot issue credentials",
+            f"no credential key of department {department} is unlocked in this API",
+        )
+    return issuer
+
+
+def _validate_claims(type_code_: str, claims: dict[str, Any], holder_did: str) -> None:
+    spec = CREDENTIAL_TYPES.get(type_code_)
+    if spec is None:
+        raise _problem(
+            422,
+            "unknown-credential-type",
+            "Unknown credential type",
+            f"{type_code_!r} is not one of {', '.join(sorted(CREDENTIAL_TYPES))}",
+        )
+    validator = Draft202012Validator(spec.schema, format_checker=FormatChecker())
+    errors = sorted(validator.iter_errors(claims), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise _problem(
+            422,
+            "claims-invalid",
+            "The claims do not match the credential type's schema",
+            f"{len(errors)} schema violation(s)",
+            errors=[
+                {"path": "/".join(str(p) for p in e.absolute_path), "msg": e.message[:200]}
+                for e in errors[:20]
+            ],
+        )
+
+
+def _chain_failure(exc: RegistryCoreError) -> RegistryError:
+    if isinstance(exc, TransactionFailedError):
+        return _problem(
+            409,
+            "chain-refused",
+            "The chain refused the credential operation",
+            exc.detail,
+            error=exc.error_name,
+        )
+    if isinstance(exc, DidError | CredentialFormatError | QrPayloadError):
+        return _problem(422, "invalid-credential", "The credential or DID is not valid", exc.detail)
+    return _problem(409, "credential-error", "The credential operation failed", exc.detail)
+
+
+def _out(issued: IssuedCredential, issuer: Issuer) -> IssuedOut:
+    text = issued.envelope.serialize()
+    return IssuedOut(
+        credential=text,
+        credential_hash="0x" + issued.credential_hash.hex(),
+        qr_payload=encode_payload(text),
+        issuer=issuer.issuer_did,
+        tx_hash=issued.tx_hash,
+        block=issued.block,
+    )
+
+
+@router.get("/types", summary="Credential types with their JSON Schemas")
+def credential_types() -> list[dict[str, Any]]:
+    return [
+        {
+            "type": spec.code,
+            "vc_type": spec.vc_type,
+            "name_de": spec.name_de,
+            "name_en": spec.name_en,
+            "schema_hash": "0x" + spec.schema_hash.hex(),
+            "schema": spec.schema,
+        }
+        for spec in CREDENTIAL_TYPES.values()
+    ]
+
+
+@router.post(
+    "",
+    response_model=IssuedOut,
+    status_code=201,
+    summary="Issue a credential to a holder DID (department API key)",
+)
+def issue(
+    body: IssueRequest,
+    department: CurrentDepartment,
+    service: ServiceDep,
+    rpc: RpcDep,
+    manifest: ManifestDep,
+) -> IssuedOut:
+    _validate_claims(body.type, body.claims, body.holder_did)
+    issuer = _issuer(service, department.code, rpc, manifest)
+    request = CredentialRequest(body.holder_did, body.claims, body.valid_until)
+    try:
+        with service.lock(department.code):
+            issued = issuer.issue(body.type, request)
+    except RegistryCoreError as exc:
+        raise _chain_failure(exc) from exc
+    return _out(issued, issuer)
+
+
+@router.post(
+    "/batch",
+    response_model=BatchIssuedOut,
+    status_code=201,
+    summary="Issue many credentials of one type, anchored as one Merkle root",
+)
+def issue_batch(
+    body: BatchIssueRequest,
+    department: CurrentDepartment,
+    service: ServiceDep,
+    rpc: RpcDep,
+    manifest: ManifestDep,
+) -> BatchIssuedOut:
+    if len(body.items) > service.options.batch_max:
+        raise _problem(
+            422,
+            "batch-too-large",
+            "The batch is too large",
+            f"at most {service.options.batch_max} credentials per batch",
+        )
+    for item in body.items:
+        _validate_claims(body.type, item.claims, item.holder_did)
+    issuer = _issuer(service, department.code, rpc, manifest)
+    requests = [CredentialRequest(i.holder_did, i.claims, i.valid_until) for i in body.items]
+    try:
+        with service.lock(department.code):
+            issued = issuer.issue_batch(body.type, requests)
+    except RegistryCoreError as exc:
+        raise _chain_failure(exc) from exc
+    first = issued[0]
+    assert first.envelope.batch is not None
+    return BatchIssuedOut(
+        root="0x" + first.envelope.batch.root.hex(),
+        count=len(issued),
+        tx_hash=first.tx_hash,
+        block=first.block,
+        credentials=[_out(item, issuer) for item in issued],
+    )
+
+
+def _target(credential_hash: str, body: StatusChange) -> tuple[bytes, BatchProof | None]:
+    """The hash to change and, when the envelope is given, its batch proof."""
+    digest = _digest(credential_hash)
+    if body.credential is None:
+        return digest, None
+    try:
+        envelope = Envelope.parse(body.credential)
+    except CredentialFormatError as exc:
+        raise _chain_failure(exc) from exc
+    if envelope.credential_hash != digest:
+        raise _problem(
+            422,
+            "hash-mismatch",
+            "The credential does not match the hash",
+            "keccak256 of the given credential is not the hash in the URL",
+        )
+    return digest, envelope.batch
+
+
+def _digest(credential_hash: str) -> bytes:
+    try:
+        digest = bytes.fromhex(credential_hash.removeprefix("0x"))
+    except ValueError:
+        digest = b""
+    if len(digest) != 32:
+        raise _problem(
+            422, "invalid-hash", "Invalid credential hash", "a credential hash is 32 bytes hex"
+        )
+    return digest
+
+
+def _change(
+    action: str,
+    credential_hash: str,
+    body: StatusChange,
+    department: Any,
+    service: CredentialService,
+    rpc: Any,
+    manifest: Any,
+) -> StatusOut:
+    digest, batch = _target(credential_hash, body)
+    issuer = _issuer(service, department.code, rpc, manifest)
+    try:
+        with service.lock(department.code):
+            issuer.change_status(
+                credential_hash=digest, action=action, reason_code=body.reason_code, batch=batch
+            )
+    except RegistryCoreError as exc:
+        raise _chain_failure(exc) from exc
+    return _status(credential_hash, rpc, manifest)
+
+
+@router.post("/{credential_hash}/revoke", response_model=StatusOut, summary="Revoke for good")
+def revoke(
+    credential_hash: str,
+    body: StatusChange,
+    department: CurrentDepartment,
+    service: ServiceDep,
+    rpc: RpcDep,
+    manifest: ManifestDep,
+) -> StatusOut:
+    return _change("revoke", credential_hash, body, department, service, rpc, manifest)
+
+
+@router.post("/{credential_hash}/suspend", response_model=StatusOut, summary="Suspend")
+def suspend(
+    credential_hash: str,
+    body: StatusChange,
+    department: CurrentDepartment,
+    service: ServiceDep,
+    rpc: RpcDep,
+    manifest: ManifestDep,
+) -> StatusOut:
+    return _change("suspend", credential_hash, body, department, service, rpc, manifest)
+
+
+@router.post("/{credential_hash}/resume", response_model=StatusOut, summary="Resume a suspension")
+def resume(
+    credential_hash: str,
+    body: StatusChange,
+    department: CurrentDepartment,
+    service: ServiceDep,
+    rpc: RpcDep,
+    manifest: ManifestDep,
+) -> StatusOut:
+    return _change("resume", credential_hash, body, department, service, rpc, manifest)
+
+
+def _status(credential_hash: str, rpc: Any, manifest: Any) -> StatusOut:
+    digest = _digest(credential_hash)
+    contract = manifest.contract("CredentialStatusRegistry")
+    data = contract.interface.encode_call("status", digest)
+    state, dept, kind, block, at, reason, changed = contract.interface.decode_output(
+        "status", rpc.call(contract.address, data)
+    )
+    known = int(state) != 0
+    return StatusOut(
+        credential_hash="0x" + digest.hex(),
+        state=STATES[int(state)],
+        issuer_department=type_code(bytes(dept)) if known else None,
+        type=type_code(bytes(kind)) if known else None,
+        anchored_block=int(block) if known else None,
+        anchored_at=int(at) if known else None,
+        reason_code=int(reason),
+        changed_at=int(changed) if known else None,
+    )
+
+
+@router.get(
+    "/{credential_hash}/status",
+    response_model=StatusOut,
+    summary="On-chain status of a singly anchored (or status-changed) credential",
+)
+def status(credential_hash: str, rpc: RpcDep, manifest: ManifestDep) -> StatusOut:
+    return _status(credential_hash, rpc, manifest)
+
+
+@router.post(
+    "/qr",
+    summary="QR code (PNG or SVG, error correction M) of a credential or CRV1 payload",
+    responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}},
+)
+def qr_image(
+    body: QrRequest,
+    service: ServiceDep,
+    image_format: Annotated[Literal["png", "svg"], Query(alias="format")] = "png",
+) -> Response:
+    try:
+        if body.payload is not None:
+            decode_payload(body.payload)  # refuse what is not ours
+            payload = body.payload.strip()
+        elif body.credential is not None:
+            payload = encode_payload(Envelope.parse(body.credential).serialize())
+        else:
+            raise _problem(
+                422, "nothing-to-render", "Nothing to render", "give credential or payload"
+            )
+    except (QrPayloadError, CredentialFormatError) as exc:
+        raise _chain_failure(exc) from exc
+    image = service.renderer.render(payload, image_format)
+    info = qr_info(payload)
+    media = "image/svg+xml" if image_format == "svg" else "image/png"
+    return Response(
+        image,
+        media_type=media,
+        headers={
+            "X-QR-Version": str(info.version),
+            "X-QR-Modules": str(info.modules),
+            "Cache-Control": "public, max-age=86400, immutable",
+        },
+    )
+
+
+@router.get(
+    "/trust-bundle",
+    summary="Signed trust bundle for offline verification (issuer DIDs, accreditations, status)",
+)
+def trust_bundle(service: ServiceDep, rpc: RpcDep, manifest: ManifestDep) -> dict[str, Any]:
+    return service.trust_bundle(rpc=rpc, manifest=manifest)
+
+
+@router.get("/trust-bundle/signer", summary="The address that signs trust bundles (pin it)")
+def trust_bundle_signer(service: ServiceDep) -> dict[str, str]:
+    return {"signer": service.bundle_signer().address}
+
+
+dids = APIRouter(prefix="/dids", tags=["credentials"])
+
+
+@dids.get("/{did}", summary="Resolve a did:ethr of the city chain (optionally as of a block)")
+def resolve_did(
+    did: str,
+    service: ServiceDep,
+    rpc: RpcDep,
+    manifest: ManifestDep,
+    block: Annotated[int | None, Query(ge=0)] = None,
+) -> dict[str, Any]:
+    try:
+        return service.source(rpc=rpc, manifest=manifest).resolver.resolution_result(
+            did, block=block
+        )
+    except DidError as exc:
+        raise _problem(404, "did-not-found", "The DID cannot be resolved", exc.detail) from exc

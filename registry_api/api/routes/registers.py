@@ -1,0 +1,575 @@
+"""Registers and their records: create registers, create / amend / close / erase records, read.
+
+Writes answer ``202 Accepted`` with the write's id and status URL: the record and its outbox row
+are committed together, and the department's sender anchors it on chain (``GET /writes/{id}``
+says when). Writes accept an ``Idempotency-Key``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from registry_api.api.deps import (
+    CurrentDepartment,
+    IdempotencyKey,
+    ManifestDep,
+    ReadSessionDep,
+    RpcDep,
+    SessionDep,
+    SettingsDep,
+    SignerDep,
+)
+from registry_api.chain import hub
+from registry_api.core.errors import PROBLEM_BASE, PROBLEM_JSON, RegistryError, contract_problem
+from registry_api.core.security import Department
+from registry_api.models.registers import (
+    RECORD_ID_PATTERN,
+    REGISTER_ID_PATTERN,
+    RecordAmend,
+    RecordBulkCreate,
+    RecordClose,
+    RecordCreate,
+    RecordErase,
+    RecordPublic,
+    RecordsPublic,
+    RegisterCreate,
+    RegisterPublic,
+    RegistersPublic,
+    WriteAccepted,
+    WritePublic,
+    WritesAccepted,
+)
+from registry_api.models.tables import IdempotencyEntry
+from registry_api.services import registers as service
+from registry_core.errors import RpcError
+from registry_core.hashing import canonical_json
+from registry_core.transactions import explain_revert
+
+router = APIRouter(tags=["registers"])
+
+
+def _problem_example(status: int, kind: str, title: str, detail: str) -> dict[str, Any]:
+    return {
+        "description": title,
+        "content": {
+            PROBLEM_JSON: {
+                "example": {
+                    "type": PROBLEM_BASE + kind,
+                    "title": title,
+                    "status": status,
+                    "detail": detail,
+                    "instance": "/registers/TRADE/records",
+                }
+            }
+        },
+    }
+
+
+AUTH_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: _problem_example(
+        401,
+        "invalid-api-key",
+        "The API key is not valid",
+        "the X-API-Key header does not hold a valid, unrevoked API key",
+    ),
+    403: _problem_example(
+        403,
+        "wrong-department",
+        "The register belongs to another department",
+        "register TRADE is owned by department FB02; this API key belongs to FB33",
+    ),
+    404: _problem_example(
+        404, "unknown-register", "Unknown register", "there is no register 'TRADES'"
+    ),
+}
+WRITE_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    **AUTH_PROBLEMS,
+    409: _problem_example(
+        409,
+        "record-not-active",
+        "The record takes no new versions",
+        "record 0x… is closed; it takes no new versions",
+    ),
+    422: _problem_example(
+        422,
+        "schema-violation",
+        "The record does not follow the register's schema",
+        "1 schema violation(s) against register TRADE; first: /legal_form: 'Ltd' is not one of […]",
+    ),
+    503: _problem_example(
+        503,
+        "no-signing-key",
+        "The department cannot sign writes",
+        "no signing key of department FB32 is unlocked in this API",
+    ),
+}
+
+RegisterIdPath = Annotated[str, Path(pattern=REGISTER_ID_PATTERN, examples=["TRADE"])]
+RecordIdPath = Annotated[str, Path(pattern=RECORD_ID_PATTERN)]
+
+
+def _fingerprint(request: Request, body: BaseModel) -> str:
+    payload = canonical_json(body.model_dump(mode="json", by_alias=True))
+    return hashlib.sha256(
+        request.method.encode() + b" " + request.url.path.encode() + b"\n" + payload
+    ).hexdigest()
+
+
+def _replay(entry: IdempotencyEntry, fingerprint: str, key: str) -> JSONResponse:
+    if entry.fingerprint != fingerprint:
+        raise RegistryError(
+            status=422,
+            kind="idempotency-key-reused",
+            title="The Idempotency-Key was used for another request",
+            detail=(
+                f"Idempotency-Key {key!r} was used before with a different request body or path; "
+                "use a new key for a new request"
+            ),
+        )
+    return JSONResponse(
+        entry.body, status_code=entry.status_code, headers={"Idempotent-Replay": "true"}
+    )
+
+
+def _accept(
+    *,
+    request: Request,
+    session: Session,
+    read_session: Session,
+    department: Department,
+    key: str | None,
+    body: BaseModel,
+    action: Callable[[], BaseModel],
+) -> JSONResponse:
+    """Run a write; commit it with its idempotency entry; wake the department's sender."""
+    fingerprint = _fingerprint(request, body) if key else ""
+    if key:
+        entry = read_session.get(IdempotencyEntry, (department.code, key))
+        if entry is not None:
+            return _replay(entry, fingerprint, key)
+    result = action()
+    payload = result.model_dump(mode="json")
+    if key:
+        session.add(
+            IdempotencyEntry(
+                department=department.code,
+                key=key,
+                fingerprint=fingerprint,
+                status_code=202,
+                body=payload,
+            )
+        )
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        if key:
+            entry = session.get(IdempotencyEntry, (department.code, key))
+            if entry is not None:
+                return _replay(entry, fingerprint, key)
+        raise RegistryError(
+            status=409,
+            kind="concurrent-write",
+            title="Another write changed the record at the same time",
+            detail="a concurrent write to the same record won; read the record and try again",
+        ) from None
+    workers = getattr(request.app.state, "workers", None)
+    if workers is not None:
+        workers.wake(department.code)
+    headers = {}
+    if isinstance(result, WriteAccepted):
+        headers["Location"] = result.status_url
+    return JSONResponse(payload, status_code=202, headers=headers)
+
+
+def _simulate_register(
+    *, rpc: Any, manifest: Any, signer: str, register_in: RegisterCreate, department: str
+) -> None:
+    """Ask the chain whether it would accept the register; its custom error becomes a problem."""
+    contract = manifest.contract(hub.HUB)
+    data = hub.interface(manifest).encode_call(
+        "createRegister",
+        hub.id32(register_in.id),
+        register_in.name,
+        hub.b32(service.schema_hash(register_in.record_schema)),
+        hub.id32(department),
+    )
+    try:
+        rpc.request(
+            "eth_call", [{"from": signer, "to": contract.address, "data": hub.hx(data)}, "latest"]
+        )
+    except RpcError as exc:
+        decoded = explain_revert(exc, contract.interface)
+        if decoded is None:
+            raise
+        raise contract_problem(decoded) from exc
+
+
+@router.post(
+    "/registers",
+    status_code=202,
+    response_model=WriteAccepted,
+    summary="Create a register with the JSON Schema its records follow",
+    responses=WRITE_PROBLEMS,
+)
+def create_register(
+    request: Request,
+    register_in: RegisterCreate,
+    session: SessionDep,
+    read_session: ReadSessionDep,
+    department: CurrentDepartment,
+    signer: SignerDep,
+    rpc: RpcDep,
+    manifest: ManifestDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    def action() -> BaseModel:
+        if (
+            department.may_use(register_in.id)
+            and service.get_register_or_none(session=session, register_id=register_in.id) is None
+        ):
+            _simulate_register(
+                rpc=rpc,
+                manifest=manifest,
+                signer=signer,
+                register_in=register_in,
+                department=department.code,
+            )
+        return service.create_register(
+            session=session, department=department, signer=signer, register_in=register_in
+        )
+
+    return _accept(
+        request=request,
+        session=session,
+        read_session=read_session,
+        department=department,
+        key=idempotency_key,
+        body=register_in,
+        action=action,
+    )
+
+
+@router.get("/registers", response_model=RegistersPublic, summary="All registers (public)")
+def list_registers(session: ReadSessionDep) -> Any:
+    registers = service.list_registers(session=session)
+    return RegistersPublic(
+        data=[service.register_public(session, r) for r in registers], count=len(registers)
+    )
+
+
+@router.get(
+    "/registers/{register_id}",
+    response_model=RegisterPublic,
+    summary="One register with its schema (public)",
+    responses={404: AUTH_PROBLEMS[404]},
+)
+def get_register(register_id: RegisterIdPath, session: ReadSessionDep) -> Any:
+    return service.register_public(
+        session, service.get_register(session=session, register_id=register_id)
+    )
+
+
+@router.post(
+    "/registers/{register_id}/records",
+    status_code=202,
+    response_model=WriteAccepted,
+    summary="Create a record (anchored singly: one transaction)",
+    responses=WRITE_PROBLEMS,
+)
+def create_record(
+    request: Request,
+    register_id: RegisterIdPath,
+    record_in: RecordCreate,
+    session: SessionDep,
+    read_session: ReadSessionDep,
+    department: CurrentDepartment,
+    signer: SignerDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    def action() -> BaseModel:
+        register = service.get_register(session=read_session, register_id=register_id)
+        (write,) = service.create_records(
+            session=session,
+            department=department,
+            signer=signer,
+            register=register,
+            contents=[record_in.content],
+            mode="single",
+        )
+        return write
+
+    return _accept(
+        request=request,
+        session=session,
+        read_session=read_session,
+        department=department,
+        key=idempotency_key,
+        body=record_in,
+        action=action,
+    )
+
+
+@router.post(
+    "/registers/{register_id}/records/bulk",
+    status_code=202,
+    response_model=WritesAccepted,
+    summary="Create many records at once (anchored in Merkle batches)",
+    responses={
+        **WRITE_PROBLEMS,
+        413: _problem_example(
+            413,
+            "bulk-too-large",
+            "Too many records in one request",
+            "the request holds 1500 records; at most 1000 are accepted per request",
+        ),
+    },
+)
+def create_records_bulk(
+    request: Request,
+    register_id: RegisterIdPath,
+    bulk_in: RecordBulkCreate,
+    session: SessionDep,
+    read_session: ReadSessionDep,
+    department: CurrentDepartment,
+    signer: SignerDep,
+    settings: SettingsDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    if len(bulk_in.records) > settings.bulk_max_records:
+        raise RegistryError(
+            status=413,
+            kind="bulk-too-large",
+            title="Too many records in one request",
+            detail=(
+                f"the request holds {len(bulk_in.records)} records; at most "
+                f"{settings.bulk_max_records} are accepted per request: split it"
+            ),
+            max_records=settings.bulk_max_records,
+        )
+
+    def action() -> BaseModel:
+        register = service.get_register(session=read_session, register_id=register_id)
+        writes = service.create_records(
+            session=session,
+            department=department,
+            signer=signer,
+            register=register,
+            contents=bulk_in.records,
+            mode="batch",
+        )
+        return WritesAccepted(count=len(writes), writes=writes)
+
+    return _accept(
+        request=request,
+        session=session,
+        read_session=read_session,
+        department=department,
+        key=idempotency_key,
+        body=bulk_in,
+        action=action,
+    )
+
+
+@router.get(
+    "/registers/{register_id}/records",
+    response_model=RecordsPublic,
+    summary="List and search records (latest content), paginated",
+    responses=AUTH_PROBLEMS,
+)
+def list_records(
+    register_id: RegisterIdPath,
+    session: ReadSessionDep,
+    department: CurrentDepartment,
+    settings: SettingsDep,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Words that the latest content contains")
+    ] = None,
+    status: Annotated[str | None, Query(pattern="^(active|closed|erased)$")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 50,
+) -> Any:
+    register = service.get_register(session=session, register_id=register_id)
+    service.authorize(department=department, register=register)
+    return service.list_records(
+        session=session,
+        register=register,
+        status=status,
+        query=q,
+        offset=offset,
+        limit=min(limit, settings.page_max),
+    )
+
+
+@router.get(
+    "/registers/{register_id}/records/{record_id}",
+    response_model=RecordPublic,
+    summary="A record with all versions, their transactions, Merkle proofs and on-chain status",
+    responses=AUTH_PROBLEMS,
+)
+def get_record(
+    register_id: RegisterIdPath,
+    record_id: RecordIdPath,
+    session: ReadSessionDep,
+    department: CurrentDepartment,
+    rpc: RpcDep,
+    manifest: ManifestDep,
+    chain: Annotated[bool, Query(description="Ask the chain for each version's status")] = True,
+) -> Any:
+    register = service.get_register(session=session, register_id=register_id)
+    service.authorize(department=department, register=register)
+    record = service.get_record(session=session, register=register, record_id=record_id)
+    return service.record_public(
+        session=session,
+        record=record,
+        rpc=rpc if chain else None,
+        manifest=manifest if chain else None,
+    )
+
+
+@router.post(
+    "/registers/{register_id}/records/{record_id}/amend",
+    status_code=202,
+    response_model=WriteAccepted,
+    summary="Amend a record: a new active version (the previous one becomes amended)",
+    responses=WRITE_PROBLEMS,
+)
+def amend_record(
+    request: Request,
+    register_id: RegisterIdPath,
+    record_id: RecordIdPath,
+    amend_in: RecordAmend,
+    session: SessionDep,
+    read_session: ReadSessionDep,
+    department: CurrentDepartment,
+    signer: SignerDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    def action() -> BaseModel:
+        register = service.get_register(session=session, register_id=register_id)
+        return service.append_version(
+            session=session,
+            department=department,
+            signer=signer,
+            register=register,
+            record_id=record_id,
+            content=amend_in.content,
+            closing=False,
+            expected_version=amend_in.expected_version,
+        )
+
+    return _accept(
+        request=request,
+        session=session,
+        read_session=read_session,
+        department=department,
+        key=idempotency_key,
+        body=amend_in,
+        action=action,
+    )
+
+
+@router.post(
+    "/registers/{register_id}/records/{record_id}/close",
+    status_code=202,
+    response_model=WriteAccepted,
+    summary="Close a record with its closing decision (no further versions)",
+    responses=WRITE_PROBLEMS,
+)
+def close_record(
+    request: Request,
+    register_id: RegisterIdPath,
+    record_id: RecordIdPath,
+    close_in: RecordClose,
+    session: SessionDep,
+    read_session: ReadSessionDep,
+    department: CurrentDepartment,
+    signer: SignerDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    def action() -> BaseModel:
+        register = service.get_register(session=session, register_id=register_id)
+        return service.append_version(
+            session=session,
+            department=department,
+            signer=signer,
+            register=register,
+            record_id=record_id,
+            content=close_in.content,
+            closing=True,
+            expected_version=close_in.expected_version,
+        )
+
+    return _accept(
+        request=request,
+        session=session,
+        read_session=read_session,
+        department=department,
+        key=idempotency_key,
+        body=close_in,
+        action=action,
+    )
+
+
+@router.post(
+    "/registers/{register_id}/records/{record_id}/erase",
+    status_code=202,
+    response_model=WritesAccepted,
+    summary="Erase (GDPR): delete content and salt, mark the versions erased on chain",
+    responses=WRITE_PROBLEMS,
+)
+def erase_record(
+    request: Request,
+    register_id: RegisterIdPath,
+    record_id: RecordIdPath,
+    erase_in: RecordErase,
+    session: SessionDep,
+    read_session: ReadSessionDep,
+    department: CurrentDepartment,
+    signer: SignerDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    def action() -> BaseModel:
+        register = service.get_register(session=session, register_id=register_id)
+        writes = service.erase_record(
+            session=session,
+            department=department,
+            signer=signer,
+            register=register,
+            record_id=record_id,
+            reason=erase_in.reason,
+            versions=erase_in.versions,
+        )
+        return WritesAccepted(count=len(writes), writes=writes)
+
+    return _accept(
+        request=request,
+        session=session,
+        read_session=read_session,
+        department=department,
+        key=idempotency_key,
+        body=erase_in,
+        action=action,
+    )
+
+
+@router.get(
+    "/writes/{write_id}",
+    response_model=WritePublic,
+    summary="Status of a write: pending, submitted, anchored (with tx hash and block) or failed",
+    responses={401: AUTH_PROBLEMS[401]},
+)
+def get_write(
+    write_id: Annotated[str, Path(pattern="^[0-9a-f]{32}$")],
+    session: ReadSessionDep,
+    department: CurrentDepartment,
+) -> Any:
+    return service.get_write(session=session, department=department, write_id=write_id)

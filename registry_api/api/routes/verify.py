@@ -1,0 +1,141 @@
+"""Public verification: JSON in, one result per check out; QR images decoded server-side; the
+bilingual verification page."""
+
+from __future__ import annotations
+
+import io
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, UploadFile
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+
+from registry_api.api.deps import ManifestDep, RpcDep
+from registry_api.api.routes.credentials import ServiceDep
+from registry_api.verify_page import PAGE
+from registry_core.verification import unreadable, verify
+
+router = APIRouter(tags=["verify"])
+
+MAX_IMAGE_BYTES = 8 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+class VerifyRequest(BaseModel):
+    payload: str = Field(
+        max_length=65536,
+        description="A CRV1: QR payload, a credential envelope or a bare VC-JWT",
+        examples=["CRV1:6BFOXN*TS0BI$ZDFRH…"],
+    )
+    presentation: str | None = Field(
+        None, max_length=65536, description="A VP-JWT by the holder, for the holder check"
+    )
+    audience: str | None = Field(None, max_length=200, description="Expected `aud` of the VP")
+    nonce: str | None = Field(None, max_length=200, description="Expected `nonce` of the VP")
+
+
+class CheckOut(BaseModel):
+    name: str = Field(examples=["status"])
+    status: str = Field(examples=["failed"])
+    code: str = Field(examples=["revoked"])
+    reason_de: str = Field(examples=["Der Nachweis wurde widerrufen (nicht angegeben)."])
+    reason_en: str = Field(examples=["The credential has been revoked (unspecified)."])
+
+
+class VerifyOut(BaseModel):
+    valid: bool
+    reason: str = Field(description="Code of the first failed check; empty when valid")
+    mode: str
+    knowledge_block: int | None
+    knowledge_time: int | None
+    checks: list[CheckOut]
+    credential: dict[str, Any] = Field(description="Non-sensitive fields of the credential")
+    payload: str | None = Field(None, description="The payload read from an uploaded image")
+
+
+def _verify(body: VerifyRequest, service: Any, rpc: Any, manifest: Any) -> VerifyOut:
+    source = service.source(rpc=rpc, manifest=manifest)
+    result = verify(
+        body.payload,
+        source,
+        presentation=body.presentation,
+        audience=body.audience,
+        nonce=body.nonce,
+    )
+    return VerifyOut(**result.to_json())
+
+
+@router.post(
+    "/verify",
+    response_model=VerifyOut,
+    summary="Verify a credential: each check with a German and English reason",
+)
+def verify_payload(
+    body: VerifyRequest, service: ServiceDep, rpc: RpcDep, manifest: ManifestDep
+) -> VerifyOut:
+    return _verify(body, service, rpc, manifest)
+
+
+def decode_image(data: bytes) -> str | tuple[str, str, str]:
+    """The text of the first QR code in an image, or (code, reason_de, reason_en)."""
+    import zxingcpp
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > MAX_IMAGE_BYTES:
+        return (
+            "image-too-large",
+            "Das Bild ist zu groß (höchstens 8 MB).",
+            "The image is too large (at most 8 MB).",
+        )
+    try:
+        image = Image.open(io.BytesIO(data))
+        if image.width * image.height > MAX_IMAGE_PIXELS:
+            return (
+                "image-too-large",
+                "Das Bild hat zu viele Pixel.",
+                "The image has too many pixels.",
+            )
+        image.load()
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+        return (
+            "not-an-image",
+            "Die Datei ist kein lesbares Bild.",
+            "The file is not a readable image.",
+        )
+    results = zxingcpp.read_barcodes(image)
+    if not results:
+        return (
+            "no-qr-code",
+            "Im Bild wurde kein QR-Code gefunden.",
+            "No QR code was found in the image.",
+        )
+    return str(results[0].text)
+
+
+@router.post(
+    "/verify/image",
+    response_model=VerifyOut,
+    summary="Verify the QR code in an uploaded photo or screenshot (decoded with zxing-cpp)",
+)
+async def verify_image(
+    image: Annotated[UploadFile, File(description="PNG, JPEG, … with a QR code")],
+    service: ServiceDep,
+    rpc: RpcDep,
+    manifest: ManifestDep,
+) -> VerifyOut:
+    data = await image.read(MAX_IMAGE_BYTES + 1)
+    decoded = decode_image(data)
+    if isinstance(decoded, tuple):
+        return VerifyOut(**unreadable(*decoded).to_json())
+    from starlette.concurrency import run_in_threadpool
+
+    out = await run_in_threadpool(
+        _verify, VerifyRequest(payload=decoded[:65536]), service, rpc, manifest
+    )
+    out.payload = decoded[:65536]
+    return out
+
+
+@router.get("/verify", response_class=HTMLResponse, summary="The public verification page (de/en)")
+def verification_page() -> HTMLResponse:
+    return HTMLResponse(PAGE)

@@ -1,0 +1,130 @@
+"""RegisterHub encoding: ids, statuses, batch leaves and calldata for each kind of write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_utils.crypto import keccak
+
+from registry_core.abi import ContractABI
+from registry_core.manifest import DeploymentManifest
+from registry_core.merkle import leaf_hash
+
+HUB = "RegisterHub"
+LEAF_TYPES = ("bytes32", "bytes32", "uint256", "bytes32", "bytes32", "uint8")
+STATUS_CODES = {"none": 0, "active": 1, "amended": 2, "closed": 3, "erased": 4}
+STATUS_NAMES = {code: name for name, code in STATUS_CODES.items()}
+ZERO_HASH = "0x" + "00" * 32
+
+# Erasure reasons, as the contract's ERASURE_* constants.
+ERASURE_REASONS = {
+    "data-subject-request": 1,
+    "retention-expired": 2,
+    "unlawful-processing": 3,
+    "legal-order": 4,
+    "entered-in-error": 5,
+}
+
+# Fixed gas limits: gas is free, and estimating a transaction that depends on an earlier one
+# still in flight would fail. Generous, measured with headroom.
+GAS = {
+    "createRegister": 400_000,
+    "createRecord": 250_000,
+    "amendRecord": 250_000,
+    "closeRecord": 250_000,
+    "eraseVersion": 150_000,
+    "anchorBatch": 200_000,
+    "eraseBatchVersion": 250_000,
+}
+
+
+def id32(code: str) -> bytes:
+    """A register or department code as bytes32 (UTF-8, right-padded with zeros)."""
+    raw = code.encode("utf-8")
+    if not 0 < len(raw) <= 32:
+        raise ValueError(f"code {code!r} must be 1-32 bytes")
+    return raw.ljust(32, b"\0")
+
+
+def code_of(value: bytes) -> str:
+    return value.rstrip(b"\0").decode("utf-8", "replace")
+
+
+def b32(hex_value: str) -> bytes:
+    return bytes.fromhex(hex_value[2:])
+
+
+def hx(value: bytes) -> str:
+    return "0x" + value.hex()
+
+
+def batch_leaf(
+    *,
+    register_id: str,
+    record_id: str,
+    version_index: int,
+    content_hash: str,
+    previous_hash: str,
+    status: str,
+) -> bytes:
+    """``RegisterHub.batchLeaf``: StandardMerkleTree leaf of the version's fields.
+
+    All six leaf types are static 32-byte words, so ``abi.encode`` is their concatenation; this
+    is ~20x faster than ``eth_abi`` on the sender's hot path (a test checks it equals
+    :func:`registry_core.merkle.leaf_hash`).
+    """
+    encoded = b"".join(
+        (
+            id32(register_id),
+            b32(record_id),
+            version_index.to_bytes(32, "big"),
+            b32(content_hash),
+            b32(previous_hash),
+            STATUS_CODES[status].to_bytes(32, "big"),
+        )
+    )
+    return bytes(keccak(keccak(encoded)))
+
+
+def batch_leaf_reference(
+    *,
+    register_id: str,
+    record_id: str,
+    version_index: int,
+    content_hash: str,
+    previous_hash: str,
+    status: str,
+) -> bytes:
+    """The same leaf through the shared (eth_abi) encoder."""
+    return leaf_hash(
+        LEAF_TYPES,
+        [
+            id32(register_id),
+            b32(record_id),
+            version_index,
+            b32(content_hash),
+            b32(previous_hash),
+            STATUS_CODES[status],
+        ],
+    )
+
+
+_interfaces: dict[tuple[str, str], ContractABI] = {}
+
+
+def interface(manifest: DeploymentManifest) -> ContractABI:
+    """RegisterHub's ABI codec, built once per deployment (building one hashes every selector)."""
+    contract = manifest.contract(HUB)
+    key = (contract.address, contract.bytecode_hash)
+    codec = _interfaces.get(key)
+    if codec is None:
+        codec = _interfaces[key] = contract.interface
+    return codec
+
+
+def hub_address(manifest: DeploymentManifest) -> str:
+    return manifest.address(HUB)
+
+
+def encode(manifest: DeploymentManifest, function: str, *args: Any) -> bytes:
+    return interface(manifest).encode_call(function, *args)

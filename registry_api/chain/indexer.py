@@ -1,0 +1,179 @@
+"""The event indexer: follows RegisterHub's events into the ``chain_*`` tables.
+
+It reads only the chain (``eth_getLogs`` through the gateway) and keeps a cursor with the hash of
+the last block it processed. If the chain no longer has that block (the embedded chain lost
+blocks, or a reorg on a real network), it drops everything it derived and rebuilds from block 0;
+:func:`rebuild` does the same on request (``registry index rebuild``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine, delete
+from sqlmodel import Session
+
+from registry_api.chain import hub
+from registry_api.core.db import session_scope
+from registry_api.models.tables import (
+    CHAIN_DERIVED,
+    ChainBatch,
+    ChainBatchErasure,
+    ChainRegister,
+    ChainVersion,
+    IndexerCursor,
+)
+from registry_core.abi import DecodedEvent
+from registry_core.manifest import DeploymentManifest
+from registry_core.rpc import RpcClient
+
+log = logging.getLogger(__name__)
+
+MAX_RANGE = 5000
+
+
+def rebuild(*, engine: Engine) -> None:
+    """Forget all chain-derived state; the next :meth:`Indexer.step` starts again at block 0."""
+    with session_scope(engine) as session:
+        for table in CHAIN_DERIVED:
+            session.execute(delete(table))
+
+
+class Indexer:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        rpc_url: str,
+        manifest_loader: Callable[[], DeploymentManifest],
+        poll_seconds: float = 0.5,
+    ) -> None:
+        self.engine = engine
+        self.rpc = RpcClient(rpc_url, timeout=30.0)
+        self.manifest_loader = manifest_loader
+        self.poll_seconds = poll_seconds
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                busy = self.step()
+            except Exception:
+                log.exception("indexer round failed; retrying")
+                busy = False
+            if not busy:
+                stop.wait(self.poll_seconds)
+        self.rpc.close()
+
+    def _block_hash(self, number: int) -> str | None:
+        block = self.rpc.request("eth_getBlockByNumber", [hex(number), False])
+        return str(block["hash"]) if isinstance(block, dict) else None
+
+    def step(self) -> bool:
+        """Index the next range of blocks; True if there may be more right away."""
+        manifest = self.manifest_loader()
+        contract = manifest.contract(hub.HUB)
+        head = self.rpc.block_number()
+        with session_scope(self.engine) as session:
+            cursor = session.get(IndexerCursor, contract.address)
+            start = cursor.next_block if cursor else 0
+            known_hash = cursor.last_block_hash if cursor else ""
+        if start > 0 and known_hash and self._block_hash(start - 1) != known_hash:
+            log.warning("indexer: block %d changed or vanished; rebuilding from block 0", start - 1)
+            rebuild(engine=self.engine)
+            return True
+        if start > head:
+            return False
+        end = min(head, start + MAX_RANGE - 1)
+        logs = self.rpc.get_logs(address=contract.address, from_block=start, to_block=end)
+        end_hash = self._block_hash(end) or ""
+        interface = hub.interface(manifest)
+        with session_scope(self.engine) as session:
+            for entry in logs:
+                event = interface.decode_log(entry)
+                if event is not None:
+                    self._apply(session, event)
+            cursor = session.get(IndexerCursor, contract.address) or IndexerCursor(
+                contract=contract.address
+            )
+            cursor.next_block = end + 1
+            cursor.last_block_hash = end_hash
+            session.add(cursor)
+        return end < head
+
+    @staticmethod
+    def _apply(session: Session, event: DecodedEvent) -> None:
+        args: dict[str, Any] = event.args
+        block = int(event.log["blockNumber"], 16)
+        tx_hash = str(event.log["transactionHash"])
+        if event.name == "RegisterCreated":
+            session.merge(
+                ChainRegister(
+                    register_id=hub.hx(args["registerId"]),
+                    department=hub.hx(args["owningDepartment"]),
+                    name=str(args["name"])[:64],
+                    schema_hash=hub.hx(args["schemaHash"]),
+                    block_number=block,
+                    tx_hash=tx_hash,
+                )
+            )
+        elif event.name == "RegisterSchemaUpdated":
+            register = session.get(ChainRegister, hub.hx(args["registerId"]))
+            if register is not None:
+                register.schema_hash = hub.hx(args["schemaHash"])
+                register.schema_version = int(args["schemaVersion"])
+                session.add(register)
+        elif event.name == "RecordVersionAnchored":
+            record_id = hub.hx(args["recordId"])
+            index = int(args["versionIndex"])
+            session.merge(
+                ChainVersion(
+                    record_id=record_id,
+                    version_index=index,
+                    register_id=hub.hx(args["registerId"]),
+                    content_hash=hub.hx(args["contentHash"]),
+                    previous_hash=hub.hx(args["previousHash"]),
+                    status=hub.STATUS_NAMES[int(args["status"])],
+                    signer=str(args["signer"]),
+                    block_number=block,
+                    tx_hash=tx_hash,
+                )
+            )
+            if index > 0:
+                previous = session.get(ChainVersion, (record_id, index - 1))
+                if previous is not None and previous.status != "erased":
+                    previous.status = "amended"
+                    session.add(previous)
+        elif event.name == "VersionErased":
+            version = session.get(
+                ChainVersion, (hub.hx(args["recordId"]), int(args["versionIndex"]))
+            )
+            if version is not None:
+                version.status = "erased"
+                version.erasure_reason = int(args["reasonCode"])
+                session.add(version)
+        elif event.name == "BatchAnchored":
+            session.merge(
+                ChainBatch(
+                    merkle_root=hub.hx(args["merkleRoot"]),
+                    register_id=hub.hx(args["registerId"]),
+                    leaf_count=int(args["leafCount"]),
+                    signer=str(args["signer"]),
+                    block_number=block,
+                    tx_hash=tx_hash,
+                )
+            )
+        elif event.name == "BatchVersionErased":
+            session.merge(
+                ChainBatchErasure(
+                    merkle_root=hub.hx(args["merkleRoot"]),
+                    leaf=hub.hx(args["leaf"]),
+                    record_id=hub.hx(args["recordId"]),
+                    version_index=int(args["versionIndex"]),
+                    reason=int(args["reasonCode"]),
+                    block_number=block,
+                    tx_hash=tx_hash,
+                )
+            )

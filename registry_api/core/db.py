@@ -1,0 +1,99 @@
+"""The SQL store: SQLite by default (a file under the data directory), PostgreSQL by URL.
+
+Tables are created and changed only by Alembic migrations (:func:`upgrade`). On SQLite every
+write transaction starts with ``BEGIN IMMEDIATE`` (so concurrent writers queue on the busy timeout
+instead of failing on a lock upgrade), reads go through a second engine that takes no write lock
+(WAL lets them run beside the writer), and ``synchronous=NORMAL``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, event
+from sqlmodel import Session, create_engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def make_engine(url: str, *, writer: bool = True) -> Engine:
+    """An engine; on SQLite, ``writer=False`` gives one for reads only (no write lock taken)."""
+    _ensure_sqlite_dir(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20
+        )
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        if writer:
+            # Writers of this process queue on a lock (woken at once) rather than on SQLite's
+            # busy handler, which sleeps in growing steps and wastes most of the time under load.
+            write_lock = threading.Lock()  # released by whichever thread ends the transaction
+
+            @event.listens_for(engine, "begin")
+            def _begin(conn: Any) -> None:
+                write_lock.acquire()
+                try:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                except BaseException:
+                    write_lock.release()
+                    raise
+
+            @event.listens_for(engine, "commit")
+            def _commit(conn: Any) -> None:
+                conn.exec_driver_sql("COMMIT")
+                write_lock.release()
+
+            @event.listens_for(engine, "rollback")
+            def _rollback(conn: Any) -> None:
+                conn.exec_driver_sql("ROLLBACK")
+                write_lock.release()
+
+        return engine
+    return create_engine(url, pool_size=20, max_overflow=10, pool_pre_ping=True)
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Apply the migrations up to ``revision`` (idempotent)."""
+    _ensure_sqlite_dir(url)
+    command.upgrade(alembic_config(url), revision)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session whose transaction commits on success and rolls back on error."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,53 @@
+"""What the API process starts and stops besides serving HTTP: the store and the workers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from anyio import to_thread
+
+from registry_api.chain.workers import ManifestCache, Workers, unlock_signers
+from registry_api.core.config import Settings
+from registry_api.core.db import make_engine, upgrade
+
+log = logging.getLogger(__name__)
+
+
+def start_registers(state: Any, settings: Settings) -> None:
+    """Migrate (if configured), open the store, unlock department keys, start the workers."""
+    # Few request threads: writes queue on the store anyway, and fewer threads contend less for
+    # the GIL with the sender (measured: more throughput, lower latency).
+    to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
+    if settings.migrate_on_start:
+        upgrade(settings.database)
+    state.engine = make_engine(settings.database)
+    state.read_engine = (
+        make_engine(settings.database, writer=False)
+        if settings.database.startswith("sqlite")
+        else state.engine
+    )
+    accounts = unlock_signers(settings)
+    state.signers = {department: account.address for department, account in accounts.items()}
+    state.workers = None
+    if settings.run_workers:
+        manifest = ManifestCache(deployments_dir=settings.deployments_dir, rpc_url=settings.rpc_url)
+        state.workers = Workers(
+            settings=settings,
+            engine=state.engine,
+            read_engine=state.read_engine,
+            accounts=accounts,
+            manifest=manifest,
+        )
+        state.workers.start()
+    log.info("registers: store ready, %d department signer(s) unlocked", len(accounts))
+
+
+def stop_registers(state: Any) -> None:
+    workers = getattr(state, "workers", None)
+    if workers is not None:
+        workers.stop()
+    for name in ("engine", "read_engine"):
+        engine = getattr(state, name, None)
+        if engine is not None:
+            engine.dispose()

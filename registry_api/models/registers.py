@@ -1,0 +1,237 @@
+"""Request and response models of the register API (the tables are in :mod:`.tables`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from registry_api.chain.hub import ERASURE_REASONS
+
+RegisterId = str
+REGISTER_ID_PATTERN = r"^[A-Z][A-Z0-9_-]{0,31}$"
+RECORD_ID_PATTERN = r"^0x[0-9a-f]{64}$"
+ErasureReason = Literal[
+    "data-subject-request",
+    "retention-expired",
+    "unlawful-processing",
+    "legal-order",
+    "entered-in-error",
+]
+assert set(ErasureReason.__args__) == set(ERASURE_REASONS)  # type: ignore[attr-defined]
+
+TRADE_EXAMPLE: dict[str, Any] = {
+    "business_name": "Printen-Manufaktur Lambertz-Beispiel GmbH",
+    "legal_form": "GmbH",
+    "activity": "Herstellung von Backwaren / bakery products",
+    "address": {"street": "Pontstraße 12", "postal_code": "52062", "city": "Aachen"},
+    "registered_on": "2026-03-02",
+}
+TRADE_SCHEMA_EXAMPLE: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["business_name", "legal_form", "activity", "address", "registered_on"],
+    "properties": {
+        "business_name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "legal_form": {"enum": ["Einzelunternehmen", "GbR", "GmbH", "UG", "AG", "eK"]},
+        "activity": {"type": "string", "maxLength": 500},
+        "address": {
+            "type": "object",
+            "required": ["street", "postal_code", "city"],
+            "properties": {
+                "street": {"type": "string"},
+                "postal_code": {"type": "string", "pattern": "^[0-9]{5}$"},
+                "city": {"type": "string"},
+            },
+        },
+        "registered_on": {"type": "string", "format": "date"},
+    },
+    "additionalProperties": False,
+}
+
+WriteKind = Literal["register", "create", "amend", "close", "erase"]
+WriteStatus = Literal["pending", "submitted", "anchored", "failed"]
+
+
+class RegisterCreate(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "TRADE",
+                    "name": "Gewerberegister / Trade register",
+                    "description": "Business registrations of the city (Gewerbeanzeigen)",
+                    "schema": TRADE_SCHEMA_EXAMPLE,
+                }
+            ]
+        },
+    )
+
+    id: str = Field(pattern=REGISTER_ID_PATTERN, description="Register code, e.g. TRADE")
+    name: str = Field(min_length=1, max_length=64, description="Public name (no personal data)")
+    description: str = Field(default="", max_length=500)
+    record_schema: dict[str, Any] = Field(
+        alias="schema", description="JSON Schema (2020-12) that every record must follow"
+    )
+
+
+class RegisterPublic(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str = Field(max_length=32, examples=["TRADE"])
+    name: str = Field(max_length=64)
+    description: str = Field(max_length=500)
+    department: str = Field(max_length=32, examples=["FB02"])
+    record_schema: dict[str, Any] = Field(serialization_alias="schema")
+    schema_hash: str = Field(
+        max_length=66, description="keccak256 of the RFC 8785 canonical schema"
+    )
+    write_id: str = Field(max_length=32)
+    status: WriteStatus
+    created_at: datetime
+
+
+class RegistersPublic(BaseModel):
+    data: list[RegisterPublic]
+    count: int
+
+
+class RecordCreate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"content": TRADE_EXAMPLE}]})
+
+    content: dict[str, Any] = Field(
+        description="The record; validated against the register's schema"
+    )
+
+
+class RecordBulkCreate(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"records": [TRADE_EXAMPLE, TRADE_EXAMPLE]}]}
+    )
+
+    records: list[dict[str, Any]] = Field(
+        min_length=1,
+        description="Records to create; at most CITY_API_BULK_MAX_RECORDS (default 1000) per request",
+    )
+
+
+class RecordAmend(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "content": {
+                        **TRADE_EXAMPLE,
+                        "address": {**TRADE_EXAMPLE["address"], "street": "Markt 1"},
+                    },
+                    "expected_version": 0,
+                }
+            ]
+        }
+    )
+
+    content: dict[str, Any]
+    expected_version: int | None = Field(
+        default=None, ge=0, description="Index of the latest version the caller knows (optional)"
+    )
+
+
+class RecordClose(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"content": {"closed_on": "2026-11-30", "reason": "Gewerbeabmeldung"}}]
+        }
+    )
+
+    content: dict[str, Any] = Field(
+        description="The closing decision (any JSON object; anchored as the record's last version)"
+    )
+    expected_version: int | None = Field(default=None, ge=0)
+
+
+class RecordErase(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "data-subject-request", "versions": None}]}
+    )
+
+    reason: ErasureReason
+    versions: list[int] | None = Field(
+        default=None, description="Version indexes to erase; all not yet erased if omitted"
+    )
+
+
+class WriteAccepted(BaseModel):
+    write_id: str = Field(max_length=32, examples=["6f1c2b0e0d5a4c3e9f1b2a3c4d5e6f70"])
+    kind: WriteKind
+    status: WriteStatus
+    status_url: str = Field(max_length=200, examples=["/writes/6f1c2b0e0d5a4c3e9f1b2a3c4d5e6f70"])
+    register_id: str = Field(max_length=32)
+    record_id: str | None = Field(default=None, max_length=66)
+    version_index: int | None = None
+
+
+class WritesAccepted(BaseModel):
+    count: int
+    writes: list[WriteAccepted]
+
+
+class WritePublic(BaseModel):
+    id: str = Field(max_length=32)
+    kind: WriteKind
+    status: WriteStatus
+    department: str = Field(max_length=32)
+    register_id: str = Field(max_length=32)
+    record_id: str | None = Field(default=None, max_length=66)
+    version_index: int | None = None
+    tx_hash: str | None = Field(default=None, max_length=66)
+    block_number: int | None = None
+    merkle_root: str | None = Field(default=None, max_length=66)
+    error: str | None = Field(default=None, max_length=500)
+    created_at: datetime
+    anchored_at: datetime | None = None
+
+
+class OnChainStatus(BaseModel):
+    verified: bool = Field(description="The chain confirms this version as anchored")
+    status: str = Field(
+        max_length=16,
+        description="Status on chain: active, amended, closed, erased, or not-anchored",
+    )
+    erasure_reason: int | None = None
+
+
+class VersionPublic(BaseModel):
+    version_index: int
+    status: str = Field(max_length=16, description="active | amended | closed | erased")
+    content: dict[str, Any] | None = Field(description="None once erased")
+    salt: str | None = Field(default=None, max_length=66, description="None once erased")
+    content_hash: str = Field(max_length=66)
+    previous_hash: str = Field(max_length=66)
+    erasure_reason: int | None = None
+    write: WritePublic
+    leaf: str | None = Field(default=None, max_length=66)
+    proof: list[str] | None = Field(default=None, description="Merkle proof (batch mode)")
+    on_chain: OnChainStatus | None = None
+
+
+class RecordSummary(BaseModel):
+    id: str = Field(max_length=66)
+    register_id: str = Field(max_length=32)
+    department: str = Field(max_length=32)
+    mode: Literal["single", "batch"]
+    status: str = Field(max_length=16)
+    version_count: int
+    created_at: datetime
+    updated_at: datetime
+    latest: dict[str, Any] | None = None
+
+
+class RecordPublic(RecordSummary):
+    versions: list[VersionPublic]
+
+
+class RecordsPublic(BaseModel):
+    data: list[RecordSummary]
+    count: int

@@ -1,0 +1,240 @@
+"""Persistent tables: registers, records and versions, the outbox, API keys and the chain index.
+
+Everything here is created by Alembic migrations (``registry_api/migrations``), never by
+``create_all``. Chain-derived tables (``chain_*``, ``indexer_cursor``) are rebuilt by the indexer
+from block 0; the others are the API's own state.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+HASH_LEN = 66  # "0x" + 64 hex digits
+ADDRESS_LEN = 42
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Register(SQLModel, table=True):
+    __tablename__ = "register"
+
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=64)
+    description: str = Field(default="", max_length=500)
+    department: str = Field(max_length=32, index=True)
+    schema_: dict[str, Any] = Field(sa_column=Column("schema", JSON, nullable=False))
+    schema_hash: str = Field(max_length=HASH_LEN)
+    write_id: str = Field(max_length=32)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class Record(SQLModel, table=True):
+    __tablename__ = "record"
+    __table_args__ = (Index("ix_record_register_created", "register_id", "created_at"),)
+
+    id: str = Field(primary_key=True, max_length=HASH_LEN)
+    register_id: str = Field(max_length=32, index=True)
+    department: str = Field(max_length=32)
+    mode: str = Field(max_length=8)  # "single" (one tx per version) or "batch" (Merkle batches)
+    status: str = Field(max_length=16, index=True)  # active | closed | erased
+    version_count: int = 0
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class RecordVersion(SQLModel, table=True):
+    __tablename__ = "record_version"
+    __table_args__ = (UniqueConstraint("record_id", "version_index"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: str = Field(max_length=HASH_LEN, index=True)
+    version_index: int
+    content: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    salt: str | None = Field(default=None, max_length=HASH_LEN)
+    content_hash: str = Field(max_length=HASH_LEN, index=True)
+    previous_hash: str = Field(max_length=HASH_LEN)
+    status: str = Field(max_length=16)  # active | amended | closed (at anchoring) | erased
+    anchored_status: str = Field(max_length=16)  # the status written on chain: active | closed
+    erasure_reason: int | None = None
+    write_id: str = Field(max_length=32, index=True)
+    erase_write_id: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class Write(SQLModel, table=True):
+    """The outbox: one row per accepted write, committed with the record it changes."""
+
+    __tablename__ = "write"
+    __table_args__ = (Index("ix_write_signer_status", "signer", "status", "seq"),)
+
+    seq: int | None = Field(default=None, primary_key=True)  # processing order
+    id: str = Field(max_length=32, unique=True)
+    department: str = Field(max_length=32, index=True)
+    signer: str = Field(max_length=ADDRESS_LEN)
+    kind: str = Field(max_length=16)  # register | create | amend | close | erase
+    register_id: str = Field(max_length=32)
+    record_id: str | None = Field(default=None, max_length=HASH_LEN)
+    version_index: int | None = None
+    mode: str = Field(max_length=8)  # single | batch
+    status: str = Field(max_length=16)  # pending | submitted | anchored | failed
+    tx_id: int | None = Field(default=None, index=True)
+    leaf: str | None = Field(default=None, max_length=HASH_LEN)
+    merkle_root: str | None = Field(default=None, max_length=HASH_LEN)
+    proof: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    erasure_reason: int | None = None
+    error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    anchored_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class ChainTx(SQLModel, table=True):
+    """A signed transaction with its nonce, persisted before it is sent (nonce at source)."""
+
+    __tablename__ = "chain_tx"
+    __table_args__ = (UniqueConstraint("signer", "nonce"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    signer: str = Field(max_length=ADDRESS_LEN)
+    nonce: int
+    function: str = Field(max_length=32)
+    raw: str = Field(sa_column=Column(Text, nullable=False))
+    tx_hash: str = Field(max_length=HASH_LEN, index=True)
+    status: str = Field(max_length=16, index=True)  # sent | mined | failed
+    leaf_count: int = 1
+    block_number: int | None = None
+    gas_used: int | None = None
+    sent_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class SenderLease(SQLModel, table=True):
+    """At most one active sender per signer: whoever holds an unexpired lease row."""
+
+    __tablename__ = "sender_lease"
+
+    signer: str = Field(primary_key=True, max_length=ADDRESS_LEN)
+    owner: str = Field(max_length=200)
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class IdempotencyEntry(SQLModel, table=True):
+    __tablename__ = "idempotency_entry"
+
+    department: str = Field(primary_key=True, max_length=32)
+    key: str = Field(primary_key=True, max_length=200)
+    fingerprint: str = Field(max_length=64)
+    status_code: int
+    body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+
+    id: str = Field(primary_key=True, max_length=16)
+    department: str = Field(max_length=32, index=True)
+    registers: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    key_hash: str = Field(max_length=64)
+    label: str = Field(default="", max_length=100)
+    revoked: bool = False
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+# ---- chain-derived state (rebuilt by the indexer from block 0) ----------------------------
+
+
+class IndexerCursor(SQLModel, table=True):
+    __tablename__ = "indexer_cursor"
+
+    contract: str = Field(primary_key=True, max_length=ADDRESS_LEN)
+    next_block: int = 0
+    # Hash of block ``next_block - 1``: if the chain no longer has it, the index is rebuilt.
+    last_block_hash: str = Field(default="", max_length=HASH_LEN)
+
+
+class ChainRegister(SQLModel, table=True):
+    __tablename__ = "chain_register"
+
+    register_id: str = Field(primary_key=True, max_length=HASH_LEN)
+    department: str = Field(max_length=HASH_LEN)
+    name: str = Field(max_length=64)
+    schema_hash: str = Field(max_length=HASH_LEN)
+    schema_version: int = 1
+    block_number: int
+    tx_hash: str = Field(max_length=HASH_LEN)
+
+
+class ChainVersion(SQLModel, table=True):
+    """A singly anchored version (RecordVersionAnchored / VersionErased)."""
+
+    __tablename__ = "chain_version"
+
+    record_id: str = Field(primary_key=True, max_length=HASH_LEN)
+    version_index: int = Field(primary_key=True)
+    register_id: str = Field(max_length=HASH_LEN, index=True)
+    content_hash: str = Field(max_length=HASH_LEN)
+    previous_hash: str = Field(max_length=HASH_LEN)
+    status: str = Field(max_length=16)
+    signer: str = Field(max_length=ADDRESS_LEN)
+    erasure_reason: int | None = None
+    block_number: int
+    tx_hash: str = Field(max_length=HASH_LEN)
+
+
+class ChainBatch(SQLModel, table=True):
+    __tablename__ = "chain_batch"
+
+    merkle_root: str = Field(primary_key=True, max_length=HASH_LEN)
+    register_id: str = Field(max_length=HASH_LEN, index=True)
+    leaf_count: int
+    signer: str = Field(max_length=ADDRESS_LEN)
+    block_number: int
+    tx_hash: str = Field(max_length=HASH_LEN)
+
+
+class ChainBatchErasure(SQLModel, table=True):
+    __tablename__ = "chain_batch_erasure"
+
+    merkle_root: str = Field(primary_key=True, max_length=HASH_LEN)
+    leaf: str = Field(primary_key=True, max_length=HASH_LEN)
+    record_id: str = Field(max_length=HASH_LEN, index=True)
+    version_index: int
+    reason: int
+    block_number: int
+    tx_hash: str = Field(max_length=HASH_LEN)
+
+
+CHAIN_DERIVED: tuple[type[SQLModel], ...] = (
+    ChainRegister,
+    ChainVersion,
+    ChainBatch,
+    ChainBatchErasure,
+    IndexerCursor,
+)

@@ -1,0 +1,335 @@
+"""Benchmark: register writes through the API against raw transactions, on one chain in one run.
+
+``python -m scripts.bench_registers [--baseline N] [--single N] [--bulk N] [--database-url URL]``
+
+Starts its own anvil (temporary directory), deploys the city, adds department FB02 with a key,
+starts the gateway and the API (uvicorn, as in production; SQLite unless ``--database-url``), then:
+
+(a) baseline: raw signed no-op transactions sent one by one with web3 through the gateway, tx/s
+    (until the last receipt);
+(b) single-record writes through the API (concurrent clients, each record its own
+    ``createRecord`` transaction): records/s until the last is anchored, and p50/p99 latency from
+    sending the request to "anchored" (the API's ``anchored_at``);
+(c) bulk writes through the API (Merkle batches): records/s until the last is anchored;
+(d) gas per record for single and batched anchoring (from the receipts).
+Targets: (b) >= 0.8x (a), (c) >= 20x (a).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from eth_account import Account
+from web3 import Web3
+
+from registry_core.keystore import Keystore
+from registry_core.rpc import RpcClient
+from scripts.bench_gateway import free_port, start_gateway
+from scripts.chain import EmbeddedChain
+from scripts.demo_city import seed_demo_city
+from scripts.deploy import deploy_city
+from scripts.governance import council_execute
+
+PASSPHRASE = "bench-only"  # noqa: S105  (throw-away keys of a temporary chain)
+SCHEMA = {
+    "type": "object",
+    "required": ["business_name", "postal_code"],
+    "properties": {
+        "business_name": {"type": "string", "maxLength": 200},
+        "postal_code": {"type": "string", "pattern": "^[0-9]{5}$"},
+    },
+}
+REGISTER = "TRADE"
+
+
+def _id32(code: str) -> bytes:
+    return code.encode().ljust(32, b"\0")
+
+
+def start_api(
+    *, env: dict[str, str], port: int, log_path: Path, workers: int = 1
+) -> subprocess.Popen[bytes]:
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "registry_api.main:app", "--port", str(port),
+             "--no-access-log", "--log-level", "warning", "--workers", str(workers)],
+            env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            raise SystemExit(f"the API exited; see {log_path}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/registers", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the API did not start; see {log_path}")
+        time.sleep(0.05)
+
+
+def baseline(gateway_url: str, sender: Any, count: int) -> float:
+    """(a) raw signed no-op transactions one by one via web3, tx/s until the last receipt."""
+    w3 = Web3(Web3.HTTPProvider(gateway_url))
+    chain_id = w3.eth.chain_id
+    nonce = w3.eth.get_transaction_count(sender.address)
+    started = time.perf_counter()
+    tx_hash: Any = b""
+    for i in range(count):
+        signed = sender.sign_transaction(
+            {"type": 2, "chainId": chain_id, "nonce": nonce + i, "to": sender.address, "value": 0,
+             "gas": 21_000, "maxFeePerGas": 0, "maxPriorityFeePerGas": 0, "data": b""}
+        )  # fmt: skip
+        tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
+    w3.eth.wait_for_transaction_receipt(tx_hash, poll_latency=0.01)
+    return count / (time.perf_counter() - started)
+
+
+def _anchored(client: httpx.Client, write_ids: list[str]) -> list[dict[str, Any]]:
+    """Wait until every write is anchored; return their status documents."""
+    results: list[dict[str, Any]] = []
+    for write_id in write_ids:
+        deadline = time.monotonic() + 300
+        while True:
+            body: dict[str, Any] = client.get(f"/writes/{write_id}").json()
+            if body["status"] == "anchored":
+                results.append(body)
+                break
+            if body["status"] == "failed" or time.monotonic() > deadline:
+                raise SystemExit(f"write {write_id} did not anchor: {body}")
+            time.sleep(0.01)
+    return results
+
+
+def _ts(text: str) -> float:
+    return datetime.fromisoformat(text).timestamp()
+
+
+def single_writes(
+    api_url: str, headers: dict[str, str], count: int, clients: int
+) -> dict[str, Any]:
+    """(b) one record per request, ``clients`` concurrent clients."""
+    sent: dict[str, float] = {}
+    lock = threading.Lock()
+
+    def worker(offset: int) -> None:
+        with httpx.Client(base_url=api_url, headers=headers, timeout=30) as client:
+            for i in range(offset, count, clients):
+                t = time.time()
+                response = client.post(
+                    f"/registers/{REGISTER}/records",
+                    json={"content": {"business_name": f"Single {i} GmbH", "postal_code": "52062"}},
+                )
+                if response.status_code != 202:
+                    raise SystemExit(f"single write refused: {response.text}")
+                with lock:
+                    sent[response.json()["write_id"]] = t
+
+    start = time.time()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(worker, range(clients)))
+    accepted = time.time() - start
+    with httpx.Client(base_url=api_url, headers=headers, timeout=30) as client:
+        done = _anchored(client, list(sent))
+    end = max(_ts(d["anchored_at"]) for d in done)
+    latencies = sorted(_ts(d["anchored_at"]) - sent[d["id"]] for d in done)
+    return {
+        "rate": count / (end - start),
+        "p50": statistics.median(latencies),
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        "tx_hashes": [d["tx_hash"] for d in done[:20]],
+        "accept_rate": count / accepted,
+    }
+
+
+def bulk_writes(
+    api_url: str, headers: dict[str, str], count: int, per_request: int
+) -> dict[str, Any]:
+    """(c) bulk requests of ``per_request`` records from two concurrent clients."""
+    write_ids: list[str] = []
+    lock = threading.Lock()
+
+    def worker(offset: int) -> None:
+        with httpx.Client(base_url=api_url, headers=headers, timeout=60) as client:
+            for r in range(offset, count // per_request, 2):
+                records = [
+                    {"business_name": f"Bulk {r}-{j} GmbH", "postal_code": "52064"}
+                    for j in range(per_request)
+                ]
+                response = client.post(
+                    f"/registers/{REGISTER}/records/bulk", json={"records": records}
+                )
+                if response.status_code != 202:
+                    raise SystemExit(f"bulk write refused: {response.text}")
+                with lock:
+                    write_ids.extend(w["write_id"] for w in response.json()["writes"])
+
+    start = time.time()
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(worker, range(2)))
+    accepted = time.time() - start
+    with httpx.Client(base_url=api_url, headers=headers, timeout=30) as client:
+        done = _anchored(client, write_ids)
+    end = max(_ts(d["anchored_at"]) for d in done)
+    return {
+        "rate": len(write_ids) / (end - start),
+        "accept_rate": len(write_ids) / accepted,
+        "tx_hashes": sorted({d["tx_hash"] for d in done}),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--baseline", type=int, default=500, help="no-op transactions for (a)")
+    parser.add_argument("--single", type=int, default=1000, help="single-record writes for (b)")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients for (b)")
+    parser.add_argument("--bulk", type=int, default=20_000, help="records for (c)")
+    parser.add_argument("--per-request", type=int, default=1000, help="records per bulk request")
+    parser.add_argument("--database-url", default="", help="SQLAlchemy URL (default: SQLite file)")
+    parser.add_argument(
+        "--separate-worker",
+        action="store_true",
+        help="run the sender/indexer as their own process (python -m registry_api.worker)",
+    )
+    parser.add_argument("--api-workers", type=int, default=1, help="uvicorn worker processes")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="bench-registers-") as tmp:
+        root = Path(tmp)
+        chain = EmbeddedChain(data_dir=root / "chain", port=free_port())
+        chain.start()
+        processes: list[subprocess.Popen[bytes]] = []
+        try:
+            council = [Account.create() for _ in range(3)]
+            keystore = Keystore(root / "keys")
+            fb02 = keystore.create("dept-fb02", PASSPHRASE)
+            with RpcClient(chain.url) as node:
+                manifest = deploy_city(
+                    rpc=node, council_members=[c.address for c in council], threshold=2,
+                    deployments_dir=root / "deployments",
+                ).manifest  # fmt: skip
+            gateway_port = free_port()
+            processes.append(
+                start_gateway(
+                    node_url=chain.url,
+                    port=gateway_port,
+                    deployments_dir=root / "deployments",
+                    log_path=root / "gateway.log",
+                )
+            )
+            gateway_url = f"http://127.0.0.1:{gateway_port}"
+            fb32 = Account.create()  # sends the baseline's no-op transactions
+            with RpcClient(gateway_url) as rpc:
+                seed_demo_city(rpc=rpc, manifest=manifest, council=council, accounts={
+                    "FB02": fb02, "FB33": Account.create(), "FB32": fb32})  # fmt: skip
+                council_execute(
+                    rpc=rpc, manifest=manifest, members=council, target="RegisterHub",
+                    function="setRegisterCreator", args=[_id32("FB02"), True],
+                )  # fmt: skip
+            env = {
+                "CITY_API_RPC_URL": gateway_url,
+                "CITY_API_DEPLOYMENTS_DIR": str(root / "deployments"),
+                "CITY_API_DATA_DIR": str(root / "api"),
+                "CITY_API_DATABASE_URL": args.database_url,
+                "CITY_API_KEYS_DIR": str(root / "keys"),
+                "CITY_API_KEYSTORE_PASSPHRASE": PASSPHRASE,
+                "CITY_API_SIGNERS": json.dumps({"FB02": "dept-fb02"}),
+                "CITY_API_BULK_MAX_RECORDS": str(args.per_request),
+            }
+            token = subprocess.run(
+                [sys.executable, "-m", "registry_api.admin", "api-key", "create",
+                 "--department", "FB02", "--registers", REGISTER],
+                env={**os.environ, **env}, capture_output=True, text=True, check=True,
+            ).stdout.strip()  # fmt: skip
+            api_port = free_port()
+            if args.separate_worker:
+                env["CITY_API_RUN_WORKERS"] = "false"
+                with (root / "worker.log").open("ab") as worker_log:
+                    processes.append(
+                        subprocess.Popen(
+                            [sys.executable, "-m", "registry_api.worker"],
+                            env={**os.environ, **env},
+                            stdout=worker_log,
+                            stderr=subprocess.STDOUT,
+                        )
+                    )
+            processes.append(
+                start_api(
+                    env=env, port=api_port, log_path=root / "api.log", workers=args.api_workers
+                )
+            )
+            api_url = f"http://127.0.0.1:{api_port}"
+            headers = {"X-API-Key": token}
+            with httpx.Client(base_url=api_url, headers=headers, timeout=30) as client:
+                created = client.post(
+                    "/registers", json={"id": REGISTER, "name": "Trade register", "schema": SCHEMA}
+                )
+                if created.status_code != 202:
+                    raise SystemExit(f"register refused: {created.text}")
+                _anchored(client, [created.json()["write_id"]])
+
+            print(
+                f"chain: anvil (automine) behind the gateway; database: {args.database_url or 'SQLite'}"
+            )
+            rate_a = baseline(gateway_url, fb32, args.baseline)
+            print(
+                f"(a) baseline, raw no-op txs one by one via web3: {rate_a:8.1f} tx/s ({args.baseline} txs)"
+            )
+            single = single_writes(api_url, headers, args.single, args.clients)
+            print(
+                f"(b) single-record writes via the API:           {single['rate']:8.1f} records/s "
+                f"({args.single} records, {args.clients} clients; accepted at {single['accept_rate']:.0f}/s); latency to anchored "
+                f"p50 {single['p50'] * 1000:.0f} ms, p99 {single['p99'] * 1000:.0f} ms"
+            )
+            bulk = bulk_writes(api_url, headers, args.bulk, args.per_request)
+            print(
+                f"(c) bulk writes via the API:                     {bulk['rate']:8.1f} records/s "
+                f"({args.bulk} records, {args.per_request} per request; accepted at {bulk['accept_rate']:.0f}/s)"
+            )
+            with RpcClient(gateway_url) as rpc:
+                single_gas = [int(rpc.receipt(h)["gasUsed"], 16) for h in single["tx_hashes"]]  # type: ignore[index]
+                hub = manifest.contract("RegisterHub")
+                gas_total = leaves = 0
+                for tx_hash in bulk["tx_hashes"]:
+                    receipt = rpc.receipt(tx_hash)
+                    assert receipt is not None
+                    gas_total += int(receipt["gasUsed"], 16)
+                    for log in receipt["logs"]:
+                        event = hub.interface.decode_log(log)
+                        if event is not None and event.name == "BatchAnchored":
+                            leaves += int(event.args["leafCount"])
+            gas_single = statistics.mean(single_gas)
+            gas_batch = gas_total / max(leaves, 1)
+            print(
+                f"(d) gas per record: single {gas_single:,.0f}; batched {gas_batch:,.1f} "
+                f"({len(bulk['tx_hashes'])} batches, {leaves} leaves); {gas_single / gas_batch:.0f}x less"
+            )
+            ratio_b, ratio_c = single["rate"] / rate_a, bulk["rate"] / rate_a
+            print(
+                f"ratios: (b)/(a) = {ratio_b:.2f} (target >= 0.8: {'met' if ratio_b >= 0.8 else 'MISSED'}); "
+                f"(c)/(a) = {ratio_c:.1f} (target >= 20: {'met' if ratio_c >= 20 else 'MISSED'})"
+            )
+        finally:
+            for process in reversed(processes):
+                process.terminate()
+                process.wait(30)
+            chain.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

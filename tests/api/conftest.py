@@ -1,0 +1,136 @@
+"""Fixtures of the register API tests: department keys on chain, a database per backend, API keys.
+
+The API's own data (SQLite file, keystores) goes to temporary directories, never to .city-data.
+Every database-backed fixture runs once on SQLite and once on a real PostgreSQL
+(``DATABASE_URL_POSTGRES``, default the CI server at 127.0.0.1:5432, database ``test``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import psycopg
+import pytest
+from eth_account.signers.local import LocalAccount
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from registry_api.chain import hub
+from registry_api.core.db import session_scope
+from registry_api.core.security import create_api_key
+from registry_core.keystore import Keystore
+from registry_core.manifest import DeploymentManifest
+from registry_core.rpc import RpcClient
+from scripts.demo_city import seed_demo_city
+from scripts.governance import council_execute
+
+# Keep the API's default data directory out of the project for every test in this folder.
+os.environ.setdefault("CITY_API_DATA_DIR", tempfile.mkdtemp(prefix="city-api-"))
+
+PASSPHRASE = "test-only-passphrase"
+POSTGRES_URL = os.environ.get(
+    "DATABASE_URL_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+T = TypeVar("T")
+
+
+def poll(check: Callable[[], T | None], *, timeout: float = 30.0, what: str = "condition") -> T:
+    """Return the first truthy result of ``check``; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.02)
+
+
+@dataclass(frozen=True)
+class Departments:
+    keys_dir: Path
+    accounts: dict[str, LocalAccount]
+
+
+@pytest.fixture(scope="session")
+def departments(
+    gateway_url: str,
+    city: DeploymentManifest,
+    council_keys: list[LocalAccount],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Departments:
+    """FB02, FB33 and FB32 with keystore keys and accounts; FB02 and FB33 may create registers."""
+    keys_dir = tmp_path_factory.mktemp("keys")
+    keystore = Keystore(keys_dir)
+    accounts = {
+        code: keystore.create(f"dept-{code.lower()}", PASSPHRASE)
+        for code in ("FB02", "FB33", "FB32")
+    }
+    with RpcClient(gateway_url) as rpc:
+        seed_demo_city(rpc=rpc, manifest=city, council=council_keys, accounts=accounts)
+        hub_contract = city.contract(hub.HUB)
+        for code in ("FB02", "FB33"):
+            data = hub_contract.interface.encode_call("isRegisterCreator", hub.id32(code))
+            allowed = hub_contract.interface.decode_output(
+                "isRegisterCreator", rpc.call(hub_contract.address, data)
+            )
+            if not allowed:
+                council_execute(
+                    rpc=rpc,
+                    manifest=city,
+                    members=council_keys,
+                    target=hub.HUB,
+                    function="setRegisterCreator",
+                    args=[hub.id32(code), True],
+                )
+    return Departments(keys_dir=keys_dir, accounts=accounts)
+
+
+def _postgres_database() -> Iterator[str]:
+    url = make_url(POSTGRES_URL)
+    name = f"registers_{secrets.token_hex(4)}"
+    conninfo = f"host={url.host} port={url.port or 5432} user={url.username} dbname={url.database}"
+    try:
+        admin = psycopg.connect(conninfo, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL at {url.host}:{url.port}: {exc}")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield str(url.set(database=name).render_as_string(hide_password=False))
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'registry.db'}"
+    else:
+        yield from _postgres_database()
+
+
+def make_key(engine: Engine, department: str, registers: list[str]) -> str:
+    with session_scope(engine) as session:
+        _, token = create_api_key(session=session, department=department, registers=registers)
+    return token
+
+
+def problem_of(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, (
+        f"expected {status}, got {response.status_code}: {response.text}"
+    )
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status and body["title"] and body["detail"], body
+    return body

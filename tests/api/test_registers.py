@@ -1,0 +1,401 @@
+"""The register API against real anvil + the real gateway, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from registry_api.chain import hub
+from registry_api.chain.indexer import rebuild
+from registry_api.core.config import Settings
+from registry_api.main import create_app
+from registry_api.models.tables import ChainBatch, ChainRegister, ChainVersion, Record, Write
+from registry_core.merkle import verify
+from tests.api.conftest import PASSPHRASE, Departments, make_key, poll, problem_of
+
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["business_name", "legal_form", "postal_code"],
+    "properties": {
+        "business_name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "legal_form": {"enum": ["GmbH", "UG", "eK", "GbR"]},
+        "postal_code": {"type": "string", "pattern": "^[0-9]{5}$"},
+    },
+    "additionalProperties": False,
+}
+
+
+def business(name: str, postal_code: str = "52062") -> dict[str, Any]:
+    return {"business_name": name, "legal_form": "GmbH", "postal_code": postal_code}
+
+
+@dataclass
+class Api:
+    client: TestClient
+    register_id: str
+    fb02: dict[str, str]
+    fb33: dict[str, str]
+    fb32: dict[str, str]
+
+    @property
+    def engine(self) -> Any:
+        return self.client.app.state.engine  # type: ignore[attr-defined]
+
+    def writes(self) -> int:
+        with Session(self.engine) as session:
+            return int(session.exec(select(func.count()).select_from(Write)).one())
+
+    def records(self) -> int:
+        with Session(self.engine) as session:
+            return int(session.exec(select(func.count()).select_from(Record)).one())
+
+    def anchored(self, write_id: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        def check() -> dict[str, Any] | None:
+            body: dict[str, Any] = self.client.get(
+                f"/writes/{write_id}", headers=headers or self.fb02
+            ).json()
+            assert body["status"] != "failed", body
+            return body if body["status"] == "anchored" else None
+
+        return poll(check, what=f"write {write_id} to be anchored")
+
+
+@pytest.fixture(scope="module")
+def api(
+    database_url: str,
+    gateway_url: str,
+    deployments_dir: Path,
+    departments: Departments,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Api]:
+    settings = Settings(
+        rpc_url=gateway_url,
+        deployments_dir=deployments_dir,
+        data_dir=tmp_path_factory.mktemp("api-data"),
+        database_url=database_url,
+        keys_dir=departments.keys_dir,
+        keystore_passphrase=PASSPHRASE,
+        bulk_max_records=200,
+    )
+    register_id = "TRADE" + secrets.token_hex(3).upper()
+    with TestClient(create_app(settings)) as client:
+        engine = client.app.state.engine  # type: ignore[attr-defined]
+        api = Api(
+            client=client,
+            register_id=register_id,
+            fb02={"X-API-Key": make_key(engine, "FB02", [register_id])},
+            fb33={"X-API-Key": make_key(engine, "FB33", ["*"])},
+            fb32={"X-API-Key": make_key(engine, "FB32", ["*"])},
+        )
+        response = client.post(
+            "/registers",
+            json={"id": register_id, "name": "Gewerberegister / Trade register", "schema": SCHEMA},
+            headers=api.fb02,
+        )
+        assert response.status_code == 202, response.text
+        api.anchored(response.json()["write_id"])
+        yield api
+
+
+def test_register_is_created_and_anchored(api: Api) -> None:
+    body = api.client.get(f"/registers/{api.register_id}").json()
+    assert body["department"] == "FB02" and body["status"] == "anchored"
+    assert body["schema"] == SCHEMA and body["schema_hash"].startswith("0x")
+    listed = api.client.get("/registers").json()
+    assert api.register_id in [r["id"] for r in listed["data"]]
+
+
+def test_single_record_lifecycle_create_amend_close(api: Api) -> None:
+    base = f"/registers/{api.register_id}/records"
+    created = api.client.post(
+        base, json={"content": business("Printen Müller GmbH")}, headers=api.fb02
+    )
+    assert created.status_code == 202, created.text
+    assert created.headers["location"] == created.json()["status_url"]
+    record_id = created.json()["record_id"]
+    amended = api.client.post(
+        f"{base}/{record_id}/amend",
+        json={"content": business("Printen Müller GmbH", "52064"), "expected_version": 0},
+        headers=api.fb02,
+    )
+    assert amended.status_code == 202, amended.text
+    closed = api.client.post(
+        f"{base}/{record_id}/close", json={"content": {"closed_on": "2026-11-30"}}, headers=api.fb02
+    )
+    assert closed.status_code == 202, closed.text
+    for response in (created, amended, closed):
+        api.anchored(response.json()["write_id"])
+    record = api.client.get(f"{base}/{record_id}", headers=api.fb02).json()
+    assert record["status"] == "closed" and record["mode"] == "single"
+    assert [v["status"] for v in record["versions"]] == ["amended", "amended", "closed"]
+    for version in record["versions"]:
+        assert version["write"]["tx_hash"] and version["write"]["block_number"]
+        assert version["on_chain"]["verified"], version
+    assert [v["on_chain"]["status"] for v in record["versions"]] == ["amended", "amended", "closed"]
+    again = api.client.post(
+        f"{base}/{record_id}/amend", json={"content": business("Neu GmbH")}, headers=api.fb02
+    )
+    assert problem_of(again, 409)["type"].endswith("record-not-active")
+
+
+def test_bulk_records_are_anchored_in_a_batch_with_proofs(api: Api) -> None:
+    base = f"/registers/{api.register_id}/records"
+    records = [business(f"Bulk Betrieb {i} GmbH") for i in range(40)]
+    response = api.client.post(f"{base}/bulk", json={"records": records}, headers=api.fb02)
+    assert response.status_code == 202, response.text
+    writes = response.json()["writes"]
+    assert response.json()["count"] == 40
+    api.anchored(writes[-1]["write_id"])
+    record = api.client.get(f"{base}/{writes[0]['record_id']}", headers=api.fb02).json()
+    (version,) = record["versions"]
+    assert record["mode"] == "batch" and version["on_chain"] == {
+        "verified": True,
+        "status": "active",
+        "erasure_reason": None,
+    }
+    leaf = hub.batch_leaf(
+        register_id=api.register_id,
+        record_id=record["id"],
+        version_index=0,
+        content_hash=version["content_hash"],
+        previous_hash=version["previous_hash"],
+        status="active",
+    )
+    assert hub.hx(leaf) == version["leaf"]
+    assert verify(
+        hub.b32(version["write"]["merkle_root"]), leaf, [hub.b32(p) for p in version["proof"]]
+    )
+
+
+def test_batch_record_amend_then_erase(api: Api) -> None:
+    base = f"/registers/{api.register_id}/records"
+    response = api.client.post(
+        f"{base}/bulk", json={"records": [business("Zu Löschen GmbH")]}, headers=api.fb02
+    )
+    record_id = response.json()["writes"][0]["record_id"]
+    amended = api.client.post(
+        f"{base}/{record_id}/amend", json={"content": business("Zu Löschen UG")}, headers=api.fb02
+    )
+    assert amended.status_code == 202, amended.text
+    erased = api.client.post(
+        f"{base}/{record_id}/erase", json={"reason": "data-subject-request"}, headers=api.fb02
+    )
+    assert erased.status_code == 202, erased.text
+    assert erased.json()["count"] == 2
+    for write in erased.json()["writes"]:
+        api.anchored(write["write_id"])
+    record = api.client.get(f"{base}/{record_id}", headers=api.fb02).json()
+    assert record["status"] == "erased"
+    for version in record["versions"]:
+        assert version["content"] is None and version["salt"] is None
+        assert (
+            version["on_chain"]["status"] == "erased" and version["on_chain"]["erasure_reason"] == 1
+        )
+
+
+def test_single_record_erase(api: Api) -> None:
+    base = f"/registers/{api.register_id}/records"
+    created = api.client.post(base, json={"content": business("Einzel GmbH")}, headers=api.fb02)
+    record_id = created.json()["record_id"]
+    erased = api.client.post(
+        f"{base}/{record_id}/erase", json={"reason": "entered-in-error"}, headers=api.fb02
+    )
+    api.anchored(erased.json()["writes"][0]["write_id"])
+    record = api.client.get(f"{base}/{record_id}", headers=api.fb02).json()
+    assert record["versions"][0]["on_chain"]["status"] == "erased"
+    assert record["versions"][0]["on_chain"]["erasure_reason"] == 5
+
+
+def test_list_and_search_with_pagination(api: Api) -> None:
+    base = f"/registers/{api.register_id}/records"
+    marker = secrets.token_hex(4)
+    response = api.client.post(
+        f"{base}/bulk",
+        json={"records": [business(f"Suchbar {marker} {i} GmbH") for i in range(5)]},
+        headers=api.fb02,
+    )
+    assert response.status_code == 202
+    page = api.client.get(base, params={"q": marker, "limit": 2, "offset": 0}, headers=api.fb02)
+    assert page.status_code == 200, page.text
+    assert page.json()["count"] == 5 and len(page.json()["data"]) == 2
+    rest = api.client.get(base, params={"q": marker, "limit": 10, "offset": 2}, headers=api.fb02)
+    assert len(rest.json()["data"]) == 3
+    assert all(marker in r["latest"]["business_name"] for r in rest.json()["data"])
+    everything = api.client.get(base, params={"status": "active"}, headers=api.fb02).json()
+    assert everything["count"] >= 5
+
+
+def test_same_idempotency_key_and_body_gives_the_same_answer(api: Api) -> None:
+    base = f"/registers/{api.register_id}/records"
+    headers = {**api.fb02, "Idempotency-Key": secrets.token_hex(8)}
+    first = api.client.post(base, json={"content": business("Einmal GmbH")}, headers=headers)
+    writes = api.writes()
+    second = api.client.post(base, json={"content": business("Einmal GmbH")}, headers=headers)
+    assert second.status_code == 202 and second.json() == first.json()
+    assert api.writes() == writes
+
+
+def test_same_idempotency_key_with_another_body_is_a_problem(api: Api) -> None:
+    base = f"/registers/{api.register_id}/records"
+    headers = {**api.fb02, "Idempotency-Key": secrets.token_hex(8)}
+    api.client.post(base, json={"content": business("Erst GmbH")}, headers=headers)
+    writes = api.writes()
+    other = api.client.post(base, json={"content": business("Anders GmbH")}, headers=headers)
+    assert "Idempotency-Key" in problem_of(other, 422)["detail"]
+    assert api.writes() == writes
+
+
+def test_schema_invalid_record_is_refused(api: Api) -> None:
+    writes, records = api.writes(), api.records()
+    response = api.client.post(
+        f"/registers/{api.register_id}/records",
+        json={"content": {"business_name": "X", "legal_form": "Ltd", "postal_code": "5206"}},
+        headers=api.fb02,
+    )
+    body = problem_of(response, 422)
+    assert body["type"].endswith("schema-violation") and "legal_form" in body["detail"] + str(
+        body["errors"]
+    )
+    assert (api.writes(), api.records()) == (writes, records)
+
+
+def test_unknown_register_is_404(api: Api) -> None:
+    writes = api.writes()
+    response = api.client.post(
+        "/registers/NOSUCHREG/records", json={"content": business("X GmbH")}, headers=api.fb33
+    )
+    assert "NOSUCHREG" in problem_of(response, 404)["detail"]
+    assert api.writes() == writes
+
+
+def test_other_departments_key_is_403(api: Api) -> None:
+    writes = api.writes()
+    response = api.client.post(
+        f"/registers/{api.register_id}/records",
+        json={"content": business("X GmbH")},
+        headers=api.fb33,
+    )
+    body = problem_of(response, 403)
+    assert "FB02" in body["detail"] and "FB33" in body["detail"]
+    assert api.writes() == writes
+
+
+@pytest.mark.parametrize(
+    ("headers", "kind"),
+    [
+        ({}, "missing-api-key"),
+        ({"X-API-Key": "crk_0123456789abcdef_" + "A" * 43}, "invalid-api-key"),
+        ({"X-API-Key": "not-a-key"}, "invalid-api-key"),
+    ],
+)
+def test_missing_or_forged_api_key_is_401(api: Api, headers: dict[str, str], kind: str) -> None:
+    writes = api.writes()
+    response = api.client.post(
+        f"/registers/{api.register_id}/records",
+        json={"content": business("X GmbH")},
+        headers=headers,
+    )
+    assert problem_of(response, 401)["type"].endswith(kind)
+    assert api.writes() == writes
+
+
+def test_oversized_bulk_request_is_413(api: Api) -> None:
+    writes = api.writes()
+    response = api.client.post(
+        f"/registers/{api.register_id}/records/bulk",
+        json={"records": [business(f"B{i} GmbH") for i in range(201)]},
+        headers=api.fb02,
+    )
+    body = problem_of(response, 413)
+    assert "201" in body["detail"] and "200" in body["detail"]
+    assert api.writes() == writes
+
+
+def test_invalid_json_schema_is_refused(api: Api) -> None:
+    response = api.client.post(
+        "/registers",
+        json={"id": "BROKEN" + secrets.token_hex(2).upper(), "name": "x", "schema": {"type": 12}},
+        headers=api.fb33,
+    )
+    assert problem_of(response, 422)["type"].endswith("invalid-schema")
+
+
+def test_contract_error_becomes_a_problem(api: Api) -> None:
+    """FB32 is not allowed to create registers: the decoded custom error is the problem."""
+    writes = api.writes()
+    response = api.client.post(
+        "/registers",
+        json={
+            "id": "ORDER" + secrets.token_hex(2).upper(),
+            "name": "Ordnungsregister",
+            "schema": SCHEMA,
+        },
+        headers=api.fb32,
+    )
+    body = problem_of(response, 403)
+    assert body["contract_error"] == "RegisterCreatorNotAllowed", body
+    assert api.writes() == writes
+
+
+def test_indexer_follows_events_and_rebuilds_from_block_0(api: Api) -> None:
+    def indexed() -> tuple[int, int, int] | None:
+        with Session(api.engine) as session:
+            counts = tuple(
+                int(session.exec(select(func.count()).select_from(table)).one())
+                for table in (ChainRegister, ChainVersion, ChainBatch)
+            )
+        return counts if all(counts) else None  # type: ignore[return-value]
+
+    before = poll(indexed, what="indexed registers, versions and batches")
+    rebuild(engine=api.engine)
+    after = poll(lambda: c if (c := indexed()) and c >= before else None, what="a rebuilt index")
+    assert after >= before
+
+
+def test_openapi_documents_the_register_endpoints(api: Api) -> None:
+    spec = api.client.get("/openapi.json").json()
+    paths = spec["paths"]
+    for path in ("/registers", "/registers/{register_id}/records/bulk", "/writes/{write_id}"):
+        assert path in paths
+    bulk = paths["/registers/{register_id}/records/bulk"]["post"]
+    assert "413" in bulk["responses"]
+    assert "example" in bulk["responses"]["413"]["content"]["application/problem+json"]
+
+
+def test_fast_batch_leaf_equals_the_abi_encoded_leaf() -> None:
+    fields = {
+        "register_id": "TRADE",
+        "record_id": "0x" + "ab" * 32,
+        "version_index": 7,
+        "content_hash": "0x" + "12" * 32,
+        "previous_hash": "0x" + "00" * 32,
+        "status": "closed",
+    }
+    assert hub.batch_leaf(**fields) == hub.batch_leaf_reference(**fields)  # type: ignore[arg-type]
+
+
+def test_fast_signer_gives_the_same_bytes_as_eth_account() -> None:
+    from eth_account import Account
+    from eth_utils.address import to_checksum_address
+
+    from registry_api.chain.signing import FastSigner
+
+    account = Account.create()
+    to = to_checksum_address("0x" + "5a" * 20)
+    for nonce, data in ((0, b""), (7, b"\x01\x02" * 40), (1234, bytes(range(256)))):
+        expected = account.sign_transaction(
+            {"type": 2, "chainId": 52062, "nonce": nonce, "gas": 250_000, "maxFeePerGas": 0,
+             "maxPriorityFeePerGas": 0, "value": 0, "data": data, "to": to}
+        ).raw_transaction  # fmt: skip
+        assert FastSigner(account, 52062).sign(to=to, data=data, nonce=nonce, gas=250_000) == bytes(
+            expected
+        )
