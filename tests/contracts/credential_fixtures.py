@@ -193,7 +193,7 @@ def isolation(fn_isolation):
 
 @pytest.fixture(scope="module")
 def council(accounts):
-    """An EOA standing in for the council contract (the TEST-ONLY directory lets us choose)."""
+    """An EOA standing in for the council contract (the directory takes any council address)."""
     return accounts[0]
 
 
@@ -219,8 +219,9 @@ def stranger(accounts):
 
 
 @pytest.fixture(scope="module")
-def directory(TestDepartmentDirectory2, council, clerk_a, clerk_a2, clerk_b):
-    d = TestDepartmentDirectory2.deploy(council, {"from": council})
+def directory(DepartmentDirectory, council, clerk_a, clerk_a2, clerk_b):
+    """The real directory, governed directly by the ``council`` account instead of the multisig."""
+    d = DepartmentDirectory.deploy(council, {"from": council})
     d.addDepartment(DEPT_A, "Buergeramt", {"from": council})
     d.addDepartment(DEPT_B, "Ordnungsamt", {"from": council})
     d.addAccount(DEPT_A, clerk_a, {"from": council})

@@ -1,7 +1,7 @@
 """Fixtures and helpers for the RegisterHub tests.
 
 Kept apart from ``conftest.py`` (owned by the governance tests); test modules import what they use.
-The directory here is the test-only ``TestDepartmentDirectory`` governed by a plain account.
+The directory here is the real ``DepartmentDirectory`` with a plain account as its council.
 """
 
 from __future__ import annotations
@@ -96,8 +96,9 @@ def stranger(accounts):
 
 
 @pytest.fixture(scope="module")
-def directory(TestDepartmentDirectory, council, trade_clerk, trade_clerk2, land_clerk):
-    directory = TestDepartmentDirectory.deploy(council, {"from": council})
+def directory(DepartmentDirectory, council, trade_clerk, trade_clerk2, land_clerk):
+    """The real directory, governed directly by the ``council`` account instead of the multisig."""
+    directory = DepartmentDirectory.deploy(council, {"from": council})
     directory.addDepartment(DEPT_TRADE, "Trade Office", {"from": council})
     directory.addDepartment(DEPT_LAND, "Land Registry Office", {"from": council})
     directory.addAccount(DEPT_TRADE, trade_clerk, {"from": council})

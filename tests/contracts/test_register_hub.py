@@ -495,12 +495,17 @@ def test_create_register_for_suspended_department_reverts(hub, directory, counci
         )
 
 
-def test_council_follows_directory(hub, directory, council, stranger):
-    directory.setCouncil(stranger, {"from": council})
+def test_council_is_read_from_directory(RegisterHub, DepartmentDirectory, council, stranger):
+    """The hub's council is its directory's council, not the account that deployed the hub.
 
-    assert hub.council() == stranger
+    The directory's council is fixed at deployment, so a second directory stands in for a change.
+    """
+    other_directory = DepartmentDirectory.deploy(stranger, {"from": council})
+    other_hub = RegisterHub.deploy(other_directory, {"from": council})
+
+    assert other_hub.council() == stranger
     with brownie.reverts(custom_error("RegisterCallerNotCouncil(address)", council.address)):
-        hub.setRegisterCreator(DEPT_LAND, True, {"from": council})
+        other_hub.setRegisterCreator(DEPT_LAND, True, {"from": council})
 
 
 # -------------------------------------------------------------------------------------------------

@@ -81,11 +81,20 @@ def test_non_council_caller_reverts(registry, clerk_a, call):
         call(registry, clerk_a)
 
 
-def test_council_is_read_from_directory(registry, directory, council, stranger):
-    directory.setCouncil(stranger, {"from": council})
-    registry.addCredentialType(TYPE_NEW, "Business registration", h32("s"), {"from": stranger})
+def test_council_is_read_from_directory(
+    TrustedIssuerRegistry, DepartmentDirectory, council, stranger
+):
+    """The registry's council is its directory's council, not the account that deployed it.
+
+    The directory's council is fixed at deployment, so a second directory stands in for a change.
+    """
+    other_directory = DepartmentDirectory.deploy(stranger, {"from": council})
+    other_registry = TrustedIssuerRegistry.deploy(other_directory, {"from": council})
+    other_registry.addCredentialType(
+        TYPE_NEW, "Business registration", h32("s"), {"from": stranger}
+    )
     with brownie.reverts(err("TrustedIssuersCallerNotCouncil(address)", council.address)):
-        registry.deactivateCredentialType(TYPE_NEW, {"from": council})
+        other_registry.deactivateCredentialType(TYPE_NEW, {"from": council})
 
 
 # -- credential types ---------------------------------------------------------------------------
