@@ -73,7 +73,7 @@ class PermissionChecker:
             deployed = load_manifest(self.deployments_dir, chain_id).contract(
                 PERMISSIONING_CONTRACT
             )
-            interface = ContractABI(deployed.abi)
+            interface = deployed.interface
             interface.function(CHECK_FUNCTION)
         except (ManifestError, KeyError) as exc:
             detail = exc.detail if isinstance(exc, ManifestError) else str(exc.args[0])

@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,9 @@ class DeployedContract:
     bytecode_hash: str  # keccak of the compiled creation code (detects source changes)
     code_hash: str  # keccak of the runtime code on chain (detects a different chain state)
 
-    @property
+    @cached_property
     def interface(self) -> ContractABI:
+        # Built once per contract: selectors and error tables are computed in the constructor.
         return ContractABI(self.abi)
 
 
