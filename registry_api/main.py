@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Registers, credentials and payments of the city on its permissioned chain.",
         lifespan=lifespan,
     )
-    app.dependency_overrides[get_settings] = lambda: settings
+    app.state.settings = settings
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(registers.router)

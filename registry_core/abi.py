@@ -100,6 +100,11 @@ class ContractABI:
         except KeyError:
             raise KeyError(f"the ABI has no function {name!r}") from None
 
+    def selector(self, name: str) -> bytes:
+        """The function's 4-byte selector."""
+        self.function(name)
+        return self._selectors[name]
+
     def encode_call(self, name: str, *args: Any) -> bytes:
         entry = self.function(name)
         types = [_type_of(p) for p in entry["inputs"]]

@@ -11,7 +11,8 @@ import secrets
 from typing import Any
 
 import rfc8785
-from eth_utils.crypto import keccak
+
+from registry_core.keccak import keccak256
 
 SALT_BYTES = 32
 
@@ -32,4 +33,4 @@ def canonical_json(document: Any) -> bytes:
 def content_hash(document: Any, salt: bytes) -> bytes:
     if len(salt) != SALT_BYTES:
         raise ValueError(f"a salt has {SALT_BYTES} bytes, not {len(salt)}")
-    return bytes(keccak(salt + canonical_json(document)))
+    return keccak256(salt + canonical_json(document))

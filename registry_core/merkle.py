@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_abi.abi import encode
-from eth_utils.crypto import keccak
+
+from registry_core.keccak import keccak256
 
 
 def leaf_hash(types: Sequence[str], values: Sequence[Any]) -> bytes:
-    return bytes(keccak(keccak(encode(list(types), list(values)))))
+    return keccak256(keccak256(encode(list(types), list(values))))
 
 
 def hash_pair(a: bytes, b: bytes) -> bytes:
-    return bytes(keccak(a + b if a < b else b + a))
+    return keccak256(a + b if a < b else b + a)
 
 
 def process_proof(leaf: bytes, proof: Sequence[bytes]) -> bytes:

@@ -39,9 +39,9 @@ import orjson
 from coincurve import PrivateKey, PublicKey
 from coincurve._libsecp256k1 import lib
 from coincurve.ecdsa import deserialize_compact
-from Crypto.Hash import keccak as _keccak
 
 from registry_core.errors import RegistryCoreError
+from registry_core.keccak import keccak256
 
 VC_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 CITY_CONTEXT = "https://city-registry.example/credentials/v1"
@@ -81,15 +81,6 @@ def _sha256(message: bytes) -> bytes:
 def address_of(public_key: PublicKey) -> str:
     """Lower-case Ethereum address of a public key."""
     return "0x" + keccak256(public_key.format(compressed=False)[1:])[-20:].hex()
-
-
-def keccak256(data: bytes) -> bytes:
-    """keccak256 through pycryptodome's public API (the C code eth-hash uses here).
-
-    ``eth_utils.keccak`` reaches the same code through more Python layers; the credential hash is
-    on the verification hot path.
-    """
-    return bytes(_keccak.new(digest_bits=256, data=data).digest())
 
 
 def credential_hash(jwt: str) -> bytes:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, delete
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from registry_api.chain import hub
 from registry_api.core.db import session_scope
@@ -90,11 +90,13 @@ class Indexer:
         logs = self.rpc.get_logs(address=contract.address, from_block=start, to_block=end)
         end_hash = self._block_hash(end) or ""
         interface = hub.interface(manifest)
+        # Decode before taking the write lock; inside, read the versions the events touch in
+        # one query (instead of one per event): new ones are then simply added.
+        events = [e for e in (interface.decode_log(entry) for entry in logs) if e is not None]
         with session_scope(self.engine) as session:
-            for entry in logs:
-                event = interface.decode_log(entry)
-                if event is not None:
-                    self._apply(session, event)
+            known = self._load_versions(session, events)
+            for event in events:
+                self._apply(session, event, known)
             cursor = session.get(IndexerCursor, contract.address) or IndexerCursor(
                 contract=contract.address
             )
@@ -104,7 +106,36 @@ class Indexer:
         return end < head
 
     @staticmethod
-    def _apply(session: Session, event: DecodedEvent) -> None:
+    def _load_versions(
+        session: Session, events: list[DecodedEvent]
+    ) -> dict[tuple[str, int], ChainVersion | None]:
+        """The stored versions the events name (and their predecessors); None if not stored."""
+        keys: set[tuple[str, int]] = set()
+        for event in events:
+            if event.name in ("RecordVersionAnchored", "VersionErased"):
+                record_id, index = hub.hx(event.args["recordId"]), int(event.args["versionIndex"])
+                keys.add((record_id, index))
+                if index > 0:
+                    keys.add((record_id, index - 1))
+        known: dict[tuple[str, int], ChainVersion | None] = dict.fromkeys(keys)
+        record_ids = sorted({record_id for record_id, _ in keys})
+        for start in range(0, len(record_ids), 500):
+            rows = session.exec(
+                select(ChainVersion).where(
+                    col(ChainVersion.record_id).in_(record_ids[start : start + 500])
+                )
+            ).all()
+            for row in rows:
+                if (row.record_id, row.version_index) in known:
+                    known[(row.record_id, row.version_index)] = row
+        return known
+
+    @staticmethod
+    def _apply(
+        session: Session,
+        event: DecodedEvent,
+        known: dict[tuple[str, int], ChainVersion | None] | None = None,
+    ) -> None:
         args: dict[str, Any] = event.args
         block = int(event.log["blockNumber"], 16)
         tx_hash = str(event.log["transactionHash"])
@@ -128,32 +159,46 @@ class Indexer:
         elif event.name == "RecordVersionAnchored":
             record_id = hub.hx(args["recordId"])
             index = int(args["versionIndex"])
-            session.merge(
-                ChainVersion(
-                    record_id=record_id,
-                    version_index=index,
-                    register_id=hub.hx(args["registerId"]),
-                    content_hash=hub.hx(args["contentHash"]),
-                    previous_hash=hub.hx(args["previousHash"]),
-                    status=hub.STATUS_NAMES[int(args["status"])],
-                    signer=str(args["signer"]),
-                    block_number=block,
-                    tx_hash=tx_hash,
-                )
+            version = ChainVersion(
+                record_id=record_id,
+                version_index=index,
+                register_id=hub.hx(args["registerId"]),
+                content_hash=hub.hx(args["contentHash"]),
+                previous_hash=hub.hx(args["previousHash"]),
+                status=hub.STATUS_NAMES[int(args["status"])],
+                signer=str(args["signer"]),
+                block_number=block,
+                tx_hash=tx_hash,
             )
+            if (
+                known is not None
+                and (record_id, index) in known
+                and known[(record_id, index)] is None
+            ):
+                session.add(version)  # known not to be stored: no SELECT for merge()
+                known[(record_id, index)] = version
+            else:
+                version = session.merge(version)
+                if known is not None:
+                    known[(record_id, index)] = version
             if index > 0:
-                previous = session.get(ChainVersion, (record_id, index - 1))
+                previous = (
+                    known[(record_id, index - 1)]
+                    if known is not None and (record_id, index - 1) in known
+                    else session.get(ChainVersion, (record_id, index - 1))
+                )
                 if previous is not None and previous.status != "erased":
                     previous.status = "amended"
                     session.add(previous)
         elif event.name == "VersionErased":
-            version = session.get(
-                ChainVersion, (hub.hx(args["recordId"]), int(args["versionIndex"]))
+            key = (hub.hx(args["recordId"]), int(args["versionIndex"]))
+            erased = (
+                known[key] if known is not None and key in known else session.get(ChainVersion, key)
             )
-            if version is not None:
-                version.status = "erased"
-                version.erasure_reason = int(args["reasonCode"])
-                session.add(version)
+            if erased is not None:
+                erased.status = "erased"
+                erased.erasure_reason = int(args["reasonCode"])
+                session.add(erased)
         elif event.name == "BatchAnchored":
             session.merge(
                 ChainBatch(

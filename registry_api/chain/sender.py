@@ -228,16 +228,19 @@ class Sender:
                 .order_by(col(ChainTx.nonce))
                 .limit(5000)
             ).all()
-        chain_nonce = self.rpc.nonce(self.address, "latest")
-        self._reopen_lost(chain_nonce)
+        # The account's nonce rides in the first batch of receipt queries: one round trip.
+        receipts: list[Any] = []
+        nonce_call = ("eth_getTransactionCount", [self.address, "latest"])
+        for start in range(0, max(len(open_txs), 1), RPC_CHUNK):
+            chunk = open_txs[start : start + RPC_CHUNK]
+            calls = [("eth_getTransactionReceipt", [tx.tx_hash]) for tx in chunk]
+            receipts += self.rpc.batch([nonce_call, *calls] if start == 0 else calls)
+        nonce_answer = receipts.pop(0)
+        if isinstance(nonce_answer, RpcError):
+            raise nonce_answer
+        self._reopen_lost(int(str(nonce_answer), 16))
         if not open_txs:
             return 0
-        receipts: list[Any] = []
-        for start in range(0, len(open_txs), RPC_CHUNK):
-            chunk = open_txs[start : start + RPC_CHUNK]
-            receipts += self.rpc.batch(
-                [("eth_getTransactionReceipt", [tx.tx_hash]) for tx in chunk]
-            )
         done: list[tuple[ChainTx, dict[str, Any]]] = []
         resend: list[ChainTx] = []
         now = datetime.now(UTC)

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     # Run the outbox senders and the event indexer inside the API process.
     run_workers: bool = True
     request_threads: int = Field(8, ge=1, le=200)
+    # Python's GIL switch interval in the API process (see core/lifecycle.py).
+    switch_interval_seconds: float = Field(0.0005, gt=0, le=0.005)
     bulk_max_records: int = Field(1000, ge=1, le=10_000)
     page_max: int = Field(500, ge=1, le=10_000)
     sender_max_batch_leaves: int = Field(1024, ge=1, le=1024)

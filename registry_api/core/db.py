@@ -3,7 +3,8 @@
 Tables are created and changed only by Alembic migrations (:func:`upgrade`). On SQLite every
 write transaction starts with ``BEGIN IMMEDIATE`` (so concurrent writers queue on the busy timeout
 instead of failing on a lock upgrade), reads go through a second engine that takes no write lock
-(WAL lets them run beside the writer), and ``synchronous=NORMAL``.
+(WAL lets them run beside the writer), ``synchronous=NORMAL``, a 32 MiB page cache per connection
+and WAL checkpoints every 4,000 pages.
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # A bigger page cache (the default is 2 MiB) keeps the random-key indexes of the
+            # record, version and outbox tables in memory under bulk inserts; fewer, larger
+            # WAL checkpoints (16 MiB instead of 4 MiB) take the writer's commit path less often.
+            cursor.execute("PRAGMA cache_size=-32768")
+            cursor.execute("PRAGMA wal_autocheckpoint=4000")
+            cursor.execute("PRAGMA temp_store=MEMORY")
             cursor.close()
 
         if writer:

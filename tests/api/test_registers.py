@@ -383,6 +383,36 @@ def test_fast_batch_leaf_equals_the_abi_encoded_leaf() -> None:
     assert hub.batch_leaf(**fields) == hub.batch_leaf_reference(**fields)  # type: ignore[arg-type]
 
 
+def test_word_encoding_gives_the_same_bytes_as_eth_abi() -> None:
+    from eth_abi.exceptions import ValueOutOfBounds
+
+    from registry_core.abi import ContractABI
+
+    word = {"type": "function", "stateMutability": "nonpayable", "outputs": []}
+    codec = ContractABI(
+        [
+            {**word, "name": "createRecord", "inputs": [
+                {"name": "a", "type": "bytes32"}, {"name": "b", "type": "bytes32"},
+                {"name": "c", "type": "bytes32"}]},
+            {**word, "name": "anchorBatch", "inputs": [
+                {"name": "a", "type": "bytes32"}, {"name": "b", "type": "bytes32"},
+                {"name": "n", "type": "uint16"}]},
+            {**word, "name": "eraseVersion", "inputs": [
+                {"name": "a", "type": "bytes32"}, {"name": "i", "type": "uint64"},
+                {"name": "r", "type": "uint8"}]},
+        ]
+    )  # fmt: skip
+    cases = [
+        ("createRecord", (b"\x01" * 32, b"\xfe" * 32, bytes(32))),
+        ("anchorBatch", (b"\x02" * 32, b"\x03" * 32, 1024)),
+        ("eraseVersion", (b"\x04" * 32, 2**64 - 1, 5)),
+    ]
+    for function, args in cases:
+        assert hub.encode_call(codec, function, *args) == codec.encode_call(function, *args)
+    with pytest.raises(ValueOutOfBounds):  # out of range: left to eth_abi
+        hub.encode_call(codec, "anchorBatch", b"\x02" * 32, b"\x03" * 32, 2**16)
+
+
 def test_fast_signer_gives_the_same_bytes_as_eth_account() -> None:
     from eth_account import Account
     from eth_utils.address import to_checksum_address

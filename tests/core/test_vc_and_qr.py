@@ -209,7 +209,7 @@ def test_fast_base45_decoder_refuses_what_the_package_refuses(text: str) -> None
 def test_keccak256_matches_eth_utils(data: bytes) -> None:
     from eth_utils.crypto import keccak
 
-    from registry_core.vc import keccak256
+    from registry_core.keccak import keccak256
 
     assert keccak256(data) == keccak(data)
 

@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -123,6 +124,13 @@ def _fingerprint(request: Request, body: BaseModel) -> str:
     ).hexdigest()
 
 
+class _Json(JSONResponse):
+    """JSON through orjson (a bulk answer lists up to thousands of writes)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
 def _replay(entry: IdempotencyEntry, fingerprint: str, key: str) -> JSONResponse:
     if entry.fingerprint != fingerprint:
         raise RegistryError(
@@ -134,9 +142,7 @@ def _replay(entry: IdempotencyEntry, fingerprint: str, key: str) -> JSONResponse
                 "use a new key for a new request"
             ),
         )
-    return JSONResponse(
-        entry.body, status_code=entry.status_code, headers={"Idempotent-Replay": "true"}
-    )
+    return _Json(entry.body, status_code=entry.status_code, headers={"Idempotent-Replay": "true"})
 
 
 def _accept(
@@ -156,8 +162,11 @@ def _accept(
         if entry is not None:
             return _replay(entry, fingerprint, key)
     result = action()
-    payload = result.model_dump(mode="json")
+    # With a key the answer is stored with the write; without one it is built after the commit,
+    # outside the store's write lock.
+    payload: dict[str, Any] | None = None
     if key:
+        payload = result.model_dump(mode="json")
         session.add(
             IdempotencyEntry(
                 department=department.code,
@@ -184,10 +193,12 @@ def _accept(
     workers = getattr(request.app.state, "workers", None)
     if workers is not None:
         workers.wake(department.code)
+    if payload is None:
+        payload = result.model_dump(mode="json")
     headers = {}
     if isinstance(result, WriteAccepted):
         headers["Location"] = result.status_url
-    return JSONResponse(payload, status_code=202, headers=headers)
+    return _Json(payload, status_code=202, headers=headers)
 
 
 def _simulate_register(
