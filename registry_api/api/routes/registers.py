@@ -446,6 +446,45 @@ def get_record(
     )
 
 
+def _append_version(
+    *,
+    request: Request,
+    register_id: str,
+    record_id: str,
+    version_in: RecordAmend | RecordClose,
+    closing: bool,
+    session: Session,
+    read_session: Session,
+    department: Department,
+    signer: str,
+    idempotency_key: str | None,
+) -> Any:
+    """Amend and close both append a version; closing makes it the last one."""
+
+    def action() -> BaseModel:
+        register = service.get_register(session=session, register_id=register_id)
+        return service.append_version(
+            session=session,
+            department=department,
+            signer=signer,
+            register=register,
+            record_id=record_id,
+            content=version_in.content,
+            closing=closing,
+            expected_version=version_in.expected_version,
+        )
+
+    return _accept(
+        request=request,
+        session=session,
+        read_session=read_session,
+        department=department,
+        key=idempotency_key,
+        body=version_in,
+        action=action,
+    )
+
+
 @router.post(
     "/registers/{register_id}/records/{record_id}/amend",
     status_code=202,
@@ -464,27 +503,17 @@ def amend_record(
     signer: SignerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    def action() -> BaseModel:
-        register = service.get_register(session=session, register_id=register_id)
-        return service.append_version(
-            session=session,
-            department=department,
-            signer=signer,
-            register=register,
-            record_id=record_id,
-            content=amend_in.content,
-            closing=False,
-            expected_version=amend_in.expected_version,
-        )
-
-    return _accept(
+    return _append_version(
         request=request,
+        register_id=register_id,
+        record_id=record_id,
+        version_in=amend_in,
+        closing=False,
         session=session,
         read_session=read_session,
         department=department,
-        key=idempotency_key,
-        body=amend_in,
-        action=action,
+        signer=signer,
+        idempotency_key=idempotency_key,
     )
 
 
@@ -506,27 +535,17 @@ def close_record(
     signer: SignerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    def action() -> BaseModel:
-        register = service.get_register(session=session, register_id=register_id)
-        return service.append_version(
-            session=session,
-            department=department,
-            signer=signer,
-            register=register,
-            record_id=record_id,
-            content=close_in.content,
-            closing=True,
-            expected_version=close_in.expected_version,
-        )
-
-    return _accept(
+    return _append_version(
         request=request,
+        register_id=register_id,
+        record_id=record_id,
+        version_in=close_in,
+        closing=True,
         session=session,
         read_session=read_session,
         department=department,
-        key=idempotency_key,
-        body=close_in,
-        action=action,
+        signer=signer,
+        idempotency_key=idempotency_key,
     )
 
 
