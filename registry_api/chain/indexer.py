@@ -94,12 +94,16 @@ class Indexer:
         # one query (instead of one per event): new ones are then simply added.
         events = [e for e in (interface.decode_log(entry) for entry in logs) if e is not None]
         with session_scope(self.engine) as session:
+            # Locked (PostgreSQL), so a concurrent rebuild waits for this round to commit.
+            cursor = session.get(IndexerCursor, contract.address, with_for_update=True)
+            if (cursor.next_block if cursor else 0) != start:
+                # A rebuild (or another indexer) moved the cursor while we read the logs:
+                # applying them now would skip blocks. Start this round again.
+                return True
             known = self._load_versions(session, events)
             for event in events:
                 self._apply(session, event, known)
-            cursor = session.get(IndexerCursor, contract.address) or IndexerCursor(
-                contract=contract.address
-            )
+            cursor = cursor or IndexerCursor(contract=contract.address)
             cursor.next_block = end + 1
             cursor.last_block_hash = end_hash
             session.add(cursor)
