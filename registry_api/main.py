@@ -12,6 +12,7 @@ from registry_api.core.config import Settings, get_settings
 from registry_api.core.credentials import CredentialService
 from registry_api.core.errors import install_error_handlers
 from registry_api.core.lifecycle import start_registers, stop_registers
+from registry_core.manifest import ManifestWatcher
 from registry_core.rpc import RpcClient
 
 
@@ -21,6 +22,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.rpc = RpcClient(settings.rpc_url, timeout=settings.rpc_timeout_seconds)
+        app.state.manifests = ManifestWatcher(settings.deployments_dir)
         start_registers(app.state, settings)
         app.state.credentials = CredentialService.start(settings)
         try:

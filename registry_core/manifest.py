@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -101,6 +102,34 @@ def load_manifest(directory: Path, chain_id: int) -> DeploymentManifest:
     if manifest.chain_id != chain_id:
         raise ManifestError(f"{path} describes chain {manifest.chain_id}, not {chain_id}")
     return manifest
+
+
+class ManifestWatcher:
+    """Manifests of one folder, read again only when a file changes (inode, size or mtime).
+
+    Long-running services ask for the manifest on every request or round: this keeps that to one
+    ``stat`` while still picking up a redeployment without a restart. Thread-safe.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._lock = threading.Lock()
+        self._cached: dict[int, tuple[tuple[int, int, int], DeploymentManifest]] = {}
+
+    def load(self, chain_id: int) -> DeploymentManifest:
+        try:
+            info = os.stat(manifest_path(self.directory, chain_id))
+            stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
+        except OSError:
+            stamp = None  # load_manifest below explains what is missing
+        with self._lock:
+            hit = self._cached.get(chain_id)
+            if hit is not None and hit[0] == stamp:
+                return hit[1]
+            manifest = load_manifest(self.directory, chain_id)
+            if stamp is not None:
+                self._cached[chain_id] = (stamp, manifest)
+            return manifest
 
 
 def save_manifest(directory: Path, manifest: DeploymentManifest) -> Path:

@@ -82,11 +82,10 @@ def run_demo(settings: CitySettings) -> None:
                 passphrase=passphrase,
                 log=say,
             )
-        say(f"demo city seeded ({decisions} council decisions this run)")
-        with RpcClient(settings.gateway_url) as gateway:
-            allow_register_creators(
+            decisions += allow_register_creators(
                 rpc=gateway, manifest=result.manifest, council=council, codes=["FB02"]
             )
+        say(f"demo city seeded ({decisions} council decisions this run)")
         say("starting the registry API")
         children.append(start_api(settings))
         say("seeding the demo registers TRADE and PROPERTY through the API")

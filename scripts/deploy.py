@@ -99,7 +99,7 @@ def source_commit() -> str:
     return f"{commit}-dirty" if dirty else commit
 
 
-def _existing(rpc: RpcClient, deployments_dir: Path, chain_id: int) -> DeploymentManifest | None:
+def _existing(deployments_dir: Path, chain_id: int) -> DeploymentManifest | None:
     try:
         return load_manifest(deployments_dir, chain_id)
     except ManifestError as exc:
@@ -161,7 +161,7 @@ def deploy_city(
     missing = [step.name for step in PLAN if step.name not in compiled]
     if missing:
         raise DeployError(f"contracts not found in contracts/: {', '.join(missing)}")
-    existing = None if redeploy else _existing(rpc, deployments_dir, chain_id)
+    existing = None if redeploy else _existing(deployments_dir, chain_id)
     kept = _check_existing(existing, compiled, rpc) if existing else {}
     if len(kept) == len(PLAN) and existing is not None:
         log(f"all {len(PLAN)} contracts are deployed with the current code; nothing to do")

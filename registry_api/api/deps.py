@@ -14,7 +14,7 @@ from sqlmodel import Session
 from registry_api.core.config import Settings, get_settings
 from registry_api.core.errors import RegistryError
 from registry_api.core.security import Department, authenticate
-from registry_core.manifest import DeploymentManifest, load_manifest
+from registry_core.manifest import DeploymentManifest, ManifestWatcher
 from registry_core.rpc import RpcClient
 
 
@@ -39,9 +39,10 @@ async def get_rpc(request: Request) -> RpcClient:
 RpcDep = Annotated[RpcClient, Depends(get_rpc)]
 
 
-def get_manifest(rpc: RpcDep, settings: SettingsDep) -> DeploymentManifest:
-    # Read on demand: a redeploy shows up without restarting the API.
-    return load_manifest(settings.deployments_dir, rpc.chain_id())
+def get_manifest(request: Request, rpc: RpcDep) -> DeploymentManifest:
+    # Re-read only when the file changes: a redeploy shows up without restarting the API.
+    manifests: ManifestWatcher = request.app.state.manifests
+    return manifests.load(rpc.chain_id())
 
 
 ManifestDep = Annotated[DeploymentManifest, Depends(get_manifest)]

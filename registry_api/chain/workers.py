@@ -18,32 +18,25 @@ from registry_api.chain.sender import Sender
 from registry_api.core.config import Settings
 from registry_core.errors import KeystoreError
 from registry_core.keystore import Keystore
-from registry_core.manifest import DeploymentManifest, load_manifest, manifest_path
+from registry_core.manifest import DeploymentManifest, ManifestWatcher
 from registry_core.rpc import RpcClient
 
 log = logging.getLogger(__name__)
 
 
 class ManifestCache:
-    """The deployment manifest, re-read when its file changes."""
+    """The deployment manifest of the chain behind ``rpc_url``, re-read when its file changes."""
 
     def __init__(self, *, deployments_dir: Path, rpc_url: str) -> None:
-        self.deployments_dir = deployments_dir
         self.rpc_url = rpc_url
+        self._manifests = ManifestWatcher(deployments_dir)
         self._chain_id: int | None = None
-        self._cached: tuple[float, DeploymentManifest] | None = None
-        self._lock = threading.Lock()
 
     def __call__(self) -> DeploymentManifest:
-        with self._lock:
-            if self._chain_id is None:
-                with RpcClient(self.rpc_url, timeout=10.0) as rpc:
-                    self._chain_id = rpc.chain_id()
-            path = manifest_path(self.deployments_dir, self._chain_id)
-            mtime = path.stat().st_mtime if path.exists() else -1.0
-            if self._cached is None or self._cached[0] != mtime:
-                self._cached = (mtime, load_manifest(self.deployments_dir, self._chain_id))
-            return self._cached[1]
+        if self._chain_id is None:
+            with RpcClient(self.rpc_url, timeout=10.0) as rpc:
+                self._chain_id = rpc.chain_id()
+        return self._manifests.load(self._chain_id)
 
 
 def unlock_signers(settings: Settings) -> dict[str, LocalAccount]:
