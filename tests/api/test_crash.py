@@ -198,10 +198,19 @@ def test_sigkill_mid_bulk_load_anchors_every_acknowledged_record_exactly_once(
         )
 
         engine = create_engine(database_url)
-        with Session(engine) as session:
-            writes = session.exec(
-                select(Write).where(Write.register_id == register_id).where(Write.kind == "create")
-            ).all()
+
+        def recorded() -> list[Write] | None:
+            # The sender marks writes anchored when it next polls receipts, which may come a
+            # moment after the logs above are visible on chain.
+            with Session(engine) as session:
+                rows = session.exec(
+                    select(Write)
+                    .where(Write.register_id == register_id)
+                    .where(Write.kind == "create")
+                ).all()
+            return list(rows) if all(w.status == "anchored" for w in rows) else None
+
+        writes = poll(recorded, timeout=60, what="the API to record every write as anchored")
         engine.dispose()
         by_record = {w.record_id: w for w in writes}
         assert len(writes) == N_RECORDS and set(by_record) == set(acknowledged)
