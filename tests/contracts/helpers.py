@@ -6,6 +6,7 @@ from typing import Any
 from brownie.exceptions import decode_typed_error, parse_errors_from_abi
 from eth_abi import encode
 from eth_utils import function_abi_to_4byte_selector
+from hypothesis import HealthCheck, settings
 
 # Only pure-Python modules at the top level: brownie hashes the source of every import that lives
 # inside the project folder (its virtualenv included) and cannot read compiled (mypyc) modules.
@@ -16,6 +17,20 @@ FB02 = b"FB02".ljust(32, b"\0")  # department ids are short codes, right-padded 
 FB03 = b"FB03".ljust(32, b"\0")
 ZERO_ADDRESS = "0x" + "00" * 20
 ZERO_ID = b"\0" * 32
+
+
+def chain_settings(**overrides: Any) -> settings:
+    """Hypothesis settings for tests whose every example talks to anvil.
+
+    The health checks that time example generation or count overruns measure the machine's load
+    (anvil, brownie and other jobs share two cores), not the strategies, so a busy CI box failed
+    them at random; they are off for every chain-backed property and stateful test.
+    """
+    return settings(
+        deadline=None,
+        suppress_health_check=[HealthCheck.data_too_large, HealthCheck.too_slow],
+        **overrides,
+    )
 
 
 class ProposalState:

@@ -12,8 +12,7 @@ members of its epoch and at least that epoch's threshold.
 from dataclasses import dataclass, field
 
 from brownie import chain, reverts
-from helpers import MEMBER_COUNT, THRESHOLD, ProposalState
-from hypothesis import HealthCheck, settings
+from helpers import MEMBER_COUNT, THRESHOLD, ProposalState, chain_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -25,13 +24,7 @@ from hypothesis.stateful import (
 
 POOL_SIZE = 6  # accounts[0..5]: the first MEMBER_COUNT are members, the rest outsiders
 # Bounded so the run takes about a minute on anvil (well under the three-minute budget).
-# Every step waits for the chain, so hypothesis's too-slow health check measures anvil's load.
-SETTINGS = settings(
-    max_examples=30,
-    stateful_step_count=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+SETTINGS = chain_settings(max_examples=30, stateful_step_count=30)
 
 # An actor is drawn as a number: below 48 a current member, else anyone in the pool (outsiders
 # included), so most steps can make progress and the error paths still come up.

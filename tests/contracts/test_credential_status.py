@@ -31,7 +31,7 @@ from credential_fixtures import (
     stranger,
     typed_error,
 )
-from hypothesis import HealthCheck, settings
+from helpers import chain_settings
 
 UNKNOWN, ACTIVE, SUSPENDED, REVOKED = range(4)
 UNSPECIFIED, KEY_COMPROMISE, SUPERSEDED, CERTIFICATE_HOLD, REMOVE_FROM_CRL = 0, 1, 4, 6, 8
@@ -285,7 +285,7 @@ def test_anchor_batch_not_accredited_reverts(registry, clerk_a, batch):
     seed=strategy("uint32"),
     pick=strategy("uint8"),
 )
-@settings(max_examples=15, suppress_health_check=[HealthCheck.data_too_large])
+@chain_settings(max_examples=15)
 def test_merkle_proof_verifies_every_leaf_and_no_other(registry, clerk_b, size, seed, pick):
     """Property: in any batch each member's proof verifies and fails for any other hash."""
     hashes = [h32(f"credential {seed}/{i}") for i in range(size)]

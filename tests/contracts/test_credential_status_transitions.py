@@ -31,7 +31,7 @@ from credential_fixtures import (
     status_registry,
     typed_error,
 )
-from hypothesis import settings
+from helpers import chain_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
@@ -165,7 +165,7 @@ def test_status_transitions(status_registry, clerk_a, clerk_b):
         StatusMachine.clerks = {DEPT_A: (clerk_a, clerk_b), DEPT_B: (clerk_b, clerk_a)}
         StatusMachine.tree = tree
         run_state_machine_as_test(
-            StatusMachine, settings=settings(max_examples=25, stateful_step_count=25, deadline=None)
+            StatusMachine, settings=chain_settings(max_examples=25, stateful_step_count=25)
         )
     finally:
         chain.revert()  # leave the chain as after anchoring, not as the last example left it

@@ -15,7 +15,7 @@ from credential_fixtures import (
     typed_error,
 )
 from eth_utils import keccak
-from hypothesis import HealthCheck, settings
+from helpers import chain_settings
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
@@ -464,7 +464,7 @@ def test_revoke_attribute_signed_by_wrong_key_reverts(registry, relayer):
 )
 # brownie's value strategies draw many bytes per example; a busy CI machine tripped hypothesis's
 # data-size health check (it judges the generator, not the contract).
-@settings(max_examples=12, suppress_health_check=[HealthCheck.data_too_large])
+@chain_settings(max_examples=12)
 def test_any_signed_attribute_recovers_its_owner(registry, relayer, name, value, validity):
     """Property: for any attribute, the Python-made ERC-1056 signature is accepted."""
     name_hex = "0x" + bytes(name).hex()

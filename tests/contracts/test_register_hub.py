@@ -5,7 +5,8 @@ from __future__ import annotations
 import brownie
 import pytest
 from brownie.test import given
-from hypothesis import HealthCheck, assume, example, settings
+from helpers import chain_settings
+from hypothesis import assume, example
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from registers_fixtures import (
@@ -727,7 +728,7 @@ batch_versions = st.tuples(
 
 @given(versions=st.lists(batch_versions, min_size=1, max_size=12, unique=True), other=bytes32s)
 @example(versions=[(RECORD, 0, h("only"), ZERO, ACTIVE)], other=h("other"))
-@settings(max_examples=50, suppress_health_check=[HealthCheck.data_too_large])
+@chain_settings(max_examples=50)
 def test_every_leaf_verifies_and_any_other_hash_fails(hub, trade_clerk, versions, other):
     tree, leaves = versions_tree(REGISTER_TRADE, versions)
     assume(other not in leaves)
@@ -865,5 +866,5 @@ def test_record_lifecycle_matches_model(hub, trade_clerk):
     RecordLifecycle.hub, RecordLifecycle.clerk = hub, trade_clerk
     brownie.chain.snapshot()
     run_state_machine_as_test(
-        RecordLifecycle, settings=settings(max_examples=20, stateful_step_count=15)
+        RecordLifecycle, settings=chain_settings(max_examples=20, stateful_step_count=15)
     )

@@ -29,7 +29,7 @@ from credential_fixtures import (
     stranger,
     typed_error,
 )
-from hypothesis import HealthCheck, settings
+from helpers import chain_settings
 
 NOW = 2_000_000_000  # the registry's clock in these tests (TestTrustedIssuerRegistry.setTime)
 DAY = 86_400
@@ -348,7 +348,7 @@ def test_unknown_accreditation_reverts(registry, council, call):
     windows=strategy("uint8[]", max_length=4),
     at=strategy("uint16", max_value=600),
 )
-@settings(max_examples=15, suppress_health_check=[HealthCheck.data_too_large])
+@chain_settings(max_examples=15)
 def test_is_accredited_matches_model(registry, council, windows, at):
     """Property: isAccredited(at) is true iff some [from, until) window covers `at`."""
     model = []
