@@ -1,29 +1,54 @@
-"""The outbox senders and the event indexer as a process of their own: ``python -m registry_api.worker``.
+"""The outbox senders and the event indexer as a process of their own.
 
-By default they run inside the API process (``CITY_API_RUN_WORKERS=true``). Running them here
-instead (API with ``CITY_API_RUN_WORKERS=false``) puts signing and sending on another CPU core
-than request handling, which raises throughput on multi-core machines; the lease row still keeps
-one active sender per signer however many API or worker processes run. Stops on SIGTERM/SIGINT.
+``python -m registry_api.worker`` runs them with the settings from the environment (``CITY_API_*``),
+next to API processes started with ``CITY_API_WORKERS=off``: e.g. one worker for several API
+processes, or on another host. ``--from-parent`` is how the API starts its own worker
+(``CITY_API_WORKERS=process``, the default; see ``registry_api/chain/worker_process.py``). Either
+way a lease row keeps one active sender per signer however many workers run. Stops on
+SIGTERM/SIGINT after the current round.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import logging
+import os
 import signal
 import sys
 import threading
 from types import FrameType
+from typing import BinaryIO
 
 from registry_api.chain.workers import ManifestCache, Workers, unlock_signers
-from registry_api.core.config import get_settings
+from registry_api.core.config import Settings, get_settings
 from registry_api.core.db import make_engine, upgrade
 
 
-def main() -> int:
+def _follow_parent(pipe: BinaryIO, workers: Workers, stopping: threading.Event) -> None:
+    """Wake senders on the API's request; exit at once when the API is gone (end of file)."""
+    for line in pipe:
+        workers.wake(line.strip().decode(errors="replace"))
+    if not stopping.is_set():
+        logging.getLogger(__name__).warning("the API process is gone; the worker exits with it")
+        os._exit(0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Outbox senders and event indexer")
+    parser.add_argument(
+        "--from-parent",
+        action="store_true",
+        help="read the settings from stdin's first line and follow the parent on stdin",
+    )
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    settings = get_settings()
-    if settings.migrate_on_start:
-        upgrade(settings.database)
+    if args.from_parent:
+        settings = Settings.model_validate(json.loads(sys.stdin.buffer.readline()))
+    else:
+        settings = get_settings()
+        if settings.migrate_on_start:
+            upgrade(settings.database)
     engine = make_engine(settings.database)
     read_engine = (
         make_engine(settings.database, writer=False)
@@ -37,15 +62,23 @@ def main() -> int:
         accounts=unlock_signers(settings),
         manifest=ManifestCache(deployments_dir=settings.deployments_dir, rpc_url=settings.rpc_url),
     )
-    stopped = threading.Event()
+    stopping = threading.Event()
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        stopped.set()
+        stopping.set()
 
-    signal.signal(signal.SIGINT, handler)
+    # Started by the API, the worker stops when the API says so (Ctrl-C reaches both).
+    signal.signal(signal.SIGINT, signal.SIG_IGN if args.from_parent else handler)
     signal.signal(signal.SIGTERM, handler)
     workers.start()
-    stopped.wait()
+    if args.from_parent:
+        threading.Thread(
+            target=_follow_parent,
+            args=(sys.stdin.buffer, workers, stopping),
+            name="parent",
+            daemon=True,
+        ).start()
+    stopping.wait()
     workers.stop()
     engine.dispose()
     read_engine.dispose()

@@ -206,9 +206,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-request", type=int, default=1000, help="records per bulk request")
     parser.add_argument("--database-url", default="", help="SQLAlchemy URL (default: SQLite file)")
     parser.add_argument(
-        "--separate-worker",
-        action="store_true",
-        help="run the sender/indexer as their own process (python -m registry_api.worker)",
+        "--workers",
+        choices=["process", "thread", "separate"],
+        default="process",
+        help="where the senders and the indexer run: the API's child process (default), threads "
+        "of the API process, or a separately started `python -m registry_api.worker`",
     )
     parser.add_argument("--api-workers", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args(argv)
@@ -261,8 +263,8 @@ def main(argv: list[str] | None = None) -> int:
                 env={**os.environ, **env}, capture_output=True, text=True, check=True,
             ).stdout.strip()  # fmt: skip
             api_port = free_port()
-            if args.separate_worker:
-                env["CITY_API_RUN_WORKERS"] = "false"
+            env["CITY_API_WORKERS"] = "off" if args.workers == "separate" else args.workers
+            if args.workers == "separate":
                 with (root / "worker.log").open("ab") as worker_log:
                     processes.append(
                         subprocess.Popen(
@@ -288,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
                 _anchored(client, [created.json()["write_id"]])
 
             print(
-                f"chain: anvil (automine) behind the gateway; database: {args.database_url or 'SQLite'}"
+                f"chain: anvil (automine) behind the gateway; database: "
+                f"{args.database_url or 'SQLite'}; workers: {args.workers}"
             )
             rate_a = baseline(gateway_url, fb32, args.baseline)
             print(

@@ -109,7 +109,7 @@ def credential_api(
         keys_dir=credential_city.keys_dir,
         keystore_passphrase=SecretStr(credential_city.passphrase),
         signers={},
-        run_workers=False,
+        workers="off",
     )
     app = create_app(settings)
     with TestClient(app) as client:

@@ -420,7 +420,7 @@ class Sender:
                     tree = plan.tree
                     updates.append(
                         {
-                            "w_id": write.id,
+                            "w_seq": write.seq,  # the primary key: no lookup via the id index
                             "w_tx": tx_id,
                             "w_leaf": hub.hx(leaf) if leaf is not None else None,
                             "w_root": hub.hx(tree.root) if tree is not None and leaf else None,
@@ -431,7 +431,7 @@ class Sender:
                     )
             session.execute(
                 update(write_table)
-                .where(write_table.c.id == bindparam("w_id"))
+                .where(write_table.c.seq == bindparam("w_seq"))
                 .values(
                     status="submitted",
                     tx_id=bindparam("w_tx"),

@@ -36,8 +36,10 @@ class Settings(BaseSettings):
     signers: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SIGNERS))
     # Apply pending Alembic migrations when the API starts (else run `registry db upgrade`).
     migrate_on_start: bool = True
-    # Run the outbox senders and the event indexer inside the API process.
-    run_workers: bool = True
+    # Where the outbox senders and the event indexer run: "process" = a child process of the API
+    # (default: another core than request handling), "thread" = threads of the API process,
+    # "off" = elsewhere (``python -m registry_api.worker``) or not at all.
+    workers: Literal["process", "thread", "off"] = "process"
     request_threads: int = Field(8, ge=1, le=200)
     # Python's GIL switch interval in the API process (see core/lifecycle.py).
     switch_interval_seconds: float = Field(0.0005, gt=0, le=0.005)

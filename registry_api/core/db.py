@@ -9,12 +9,16 @@ and WAL checkpoints every 4,000 pages.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event
@@ -23,11 +27,54 @@ from sqlmodel import Session, create_engine
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
 
+# JSON columns (record contents, proofs) through orjson: ~5x faster than the json module per row.
+_JSON_CODEC: dict[str, Any] = {
+    "json_serializer": lambda value: orjson.dumps(value).decode(),
+    "json_deserializer": orjson.loads,
+}
+
+
+def _sqlite_path(url: str) -> Path | None:
+    path = url.split("///", 1)[-1]
+    return Path(path) if path and path != ":memory:" else None
+
+
 def _ensure_sqlite_dir(url: str) -> None:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = _sqlite_path(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+
+
+class _WriterLock:
+    """Who may write the SQLite file next: a thread lock, then an flock shared by all processes.
+
+    Writers queue here (woken at once when the lock is released) rather than on SQLite's busy
+    handler, which sleeps in growing steps (up to 100 ms) and wastes most of the time under load;
+    that matters most between the API and its worker process. Released by whichever thread ends
+    the transaction.
+    """
+
+    def __init__(self, database: Path | None) -> None:
+        self._thread_lock = threading.Lock()
+        self._fd: int | None = None
+        if database is not None:
+            self._fd = os.open(f"{database}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            weakref.finalize(self, os.close, self._fd)  # with the engine that holds this lock
+
+    def acquire(self) -> None:
+        self._thread_lock.acquire()
+        if self._fd is not None:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            except BaseException:
+                self._thread_lock.release()
+                raise
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._thread_lock.release()
 
 
 def make_engine(url: str, *, writer: bool = True) -> Engine:
@@ -35,7 +82,10 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
     _ensure_sqlite_dir(url)
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=20,
+            **_JSON_CODEC,
         )
 
         @event.listens_for(engine, "connect")
@@ -54,9 +104,7 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
             cursor.close()
 
         if writer:
-            # Writers of this process queue on a lock (woken at once) rather than on SQLite's
-            # busy handler, which sleeps in growing steps and wastes most of the time under load.
-            write_lock = threading.Lock()  # released by whichever thread ends the transaction
+            write_lock = _WriterLock(_sqlite_path(url))
 
             @event.listens_for(engine, "begin")
             def _begin(conn: Any) -> None:
@@ -78,7 +126,7 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
                 write_lock.release()
 
         return engine
-    return create_engine(url, pool_size=20, max_overflow=10, pool_pre_ping=True)
+    return create_engine(url, pool_size=20, max_overflow=10, pool_pre_ping=True, **_JSON_CODEC)
 
 
 def alembic_config(url: str) -> Config:

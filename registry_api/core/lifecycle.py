@@ -8,6 +8,7 @@ from typing import Any
 
 from anyio import to_thread
 
+from registry_api.chain.worker_process import WorkerProcess
 from registry_api.chain.workers import ManifestCache, Workers, unlock_signers
 from registry_api.core.config import Settings
 from registry_api.core.db import make_engine, upgrade
@@ -36,7 +37,10 @@ def start_registers(state: Any, settings: Settings) -> None:
     accounts = unlock_signers(settings)
     state.signers = {department: account.address for department, account in accounts.items()}
     state.workers = None
-    if settings.run_workers:
+    if settings.workers == "process":
+        state.workers = WorkerProcess(settings)
+        state.workers.start()
+    elif settings.workers == "thread":
         manifest = ManifestCache(deployments_dir=settings.deployments_dir, rpc_url=settings.rpc_url)
         state.workers = Workers(
             settings=settings,

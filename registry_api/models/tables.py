@@ -41,7 +41,7 @@ class Record(SQLModel, table=True):
     __table_args__ = (Index("ix_record_register_created", "register_id", "created_at"),)
 
     id: str = Field(primary_key=True, max_length=HASH_LEN)
-    register_id: str = Field(max_length=32, index=True)
+    register_id: str = Field(max_length=32)  # indexed by ix_record_register_created
     department: str = Field(max_length=32)
     mode: str = Field(max_length=8)  # "single" (one tx per version) or "batch" (Merkle batches)
     status: str = Field(max_length=16, index=True)  # active | closed | erased
@@ -60,16 +60,16 @@ class RecordVersion(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("record_id", "version_index"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    record_id: str = Field(max_length=HASH_LEN, index=True)
+    record_id: str = Field(max_length=HASH_LEN)  # indexed by the unique constraint
     version_index: int
     content: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     salt: str | None = Field(default=None, max_length=HASH_LEN)
-    content_hash: str = Field(max_length=HASH_LEN, index=True)
+    content_hash: str = Field(max_length=HASH_LEN)
     previous_hash: str = Field(max_length=HASH_LEN)
     status: str = Field(max_length=16)  # active | amended | closed (at anchoring) | erased
     anchored_status: str = Field(max_length=16)  # the status written on chain: active | closed
     erasure_reason: int | None = None
-    write_id: str = Field(max_length=32, index=True)
+    write_id: str = Field(max_length=32)
     erase_write_id: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
@@ -84,7 +84,7 @@ class Write(SQLModel, table=True):
 
     seq: int | None = Field(default=None, primary_key=True)  # processing order
     id: str = Field(max_length=32, unique=True)
-    department: str = Field(max_length=32, index=True)
+    department: str = Field(max_length=32)
     signer: str = Field(max_length=ADDRESS_LEN)
     kind: str = Field(max_length=16)  # register | create | amend | close | erase
     register_id: str = Field(max_length=32)

@@ -7,14 +7,11 @@ caller commits once, so the record and its outbox row are stored together or not
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 from sqlalchemy import func, insert, or_
 from sqlmodel import Session, col, select
 
@@ -38,11 +35,9 @@ from registry_core.hashing import canonical_json, content_hash, new_salt
 from registry_core.keccak import keccak256
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
+from registry_core.schemas import SchemaInvalidError, SchemaValidator, validator_for
 
 MAX_CONTENT_BYTES = 16_384
-
-_validators: dict[str, Draft202012Validator] = {}
-_validators_lock = threading.Lock()
 
 
 def _now() -> datetime:
@@ -58,15 +53,8 @@ def schema_hash(schema: dict[str, Any]) -> str:
     return hub.hx(keccak256(canonical_json(schema)))
 
 
-def _validator(register: Register) -> Draft202012Validator:
-    with _validators_lock:
-        validator = _validators.get(register.schema_hash)
-        if validator is None:
-            validator = Draft202012Validator(
-                register.schema_, format_checker=Draft202012Validator.FORMAT_CHECKER
-            )
-            _validators[register.schema_hash] = validator
-        return validator
+def _validator(register: Register) -> SchemaValidator:
+    return validator_for(register.schema_, cache_key=register.schema_hash)
 
 
 def _canonical(content: dict[str, Any], *, what: str) -> bytes:
@@ -94,25 +82,14 @@ def validate_records(register: Register, contents: Sequence[dict[str, Any]]) -> 
 
     Returns each record's RFC 8785 canonical JSON (computed here anyway), for its content hash.
     """
-    validator = _validator(register)
-    errors: list[dict[str, Any]] = []
-    canonical: list[bytes] = []
-    for index, content in enumerate(contents):
-        canonical.append(
-            _canonical(content, what=f"record {index}" if len(contents) > 1 else "the record")
-        )
-        for error in validator.iter_errors(content):
-            errors.append(
-                {
-                    "index": index,
-                    "path": "/" + "/".join(str(p) for p in error.absolute_path),
-                    "message": error.message[:300],
-                }
-            )
-            if len(errors) >= 20:
-                break
-        if len(errors) >= 20:
-            break
+    canonical = [
+        _canonical(content, what=f"record {index}" if len(contents) > 1 else "the record")
+        for index, content in enumerate(contents)
+    ]
+    errors = [
+        {"index": v.index, "path": v.path or "/", "message": v.message}
+        for v in _validator(register).violations(contents)
+    ]
     if errors:
         first = errors[0]
         where = f"record {first['index']}, " if len(contents) > 1 else ""
@@ -208,13 +185,13 @@ def create_register(
             detail=f"this API key of {department.code} may not create register {register_in.id}",
         )
     try:
-        Draft202012Validator.check_schema(register_in.record_schema)
-    except SchemaError as exc:
+        validator_for(register_in.record_schema)
+    except SchemaInvalidError as exc:
         raise RegistryError(
             status=422,
             kind="invalid-schema",
             title="The register's JSON Schema is not valid",
-            detail=f"not a valid JSON Schema (2020-12): {exc.message[:300]}",
+            detail=f"not a valid, self-contained JSON Schema (2020-12): {exc.message}",
         ) from exc
     _canonical(register_in.record_schema, what="the schema")
     if session.get(Register, register_in.id) is not None:

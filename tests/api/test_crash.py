@@ -42,6 +42,15 @@ SCHEMA = {
 }
 
 
+def _running(pid: int) -> bool:
+    """True while ``pid`` runs (an exited child not yet reaped by init is a zombie: not running)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
 class ApiProcess:
     def __init__(self, *, env: dict[str, str], log_path: Path) -> None:
         self.port = free_port()
@@ -72,10 +81,26 @@ class ApiProcess:
 
         poll(up, timeout=60, what="the API to start")
 
-    def kill(self) -> None:
+    def children(self) -> list[int]:
         assert self.process is not None
+        pid = self.process.pid
+        found: list[int] = []
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(c) for c in (task / "children").read_text().split()]
+        return found
+
+    def kill(self) -> None:
+        """SIGKILL the API; its worker child process must follow it (no orphan keeps sending)."""
+        assert self.process is not None
+        workers = self.children()
+        assert workers, "the API runs its senders in a child process by default"
         os.kill(self.process.pid, signal.SIGKILL)
         self.process.wait()
+        poll(
+            lambda: not any(_running(pid) for pid in workers),
+            timeout=10,
+            what="the API's worker process to exit with the API",
+        )
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -220,5 +245,38 @@ def test_sigkill_mid_bulk_load_anchors_every_acknowledged_record_exactly_once(
             assert verify(
                 hub.b32(write.merkle_root), hub.b32(write.leaf), [hub.b32(p) for p in write.proof]
             )
+    finally:
+        api.stop()
+
+
+def test_a_dead_worker_process_is_replaced_and_the_outbox_resumes(
+    api_env: tuple[dict[str, str], str], tmp_path: Path
+) -> None:
+    env, token = api_env
+    api = ApiProcess(env=env, log_path=tmp_path / "api.log")
+    api.start()
+    register_id = "WRK" + secrets.token_hex(3).upper()
+    try:
+        (worker,) = api.children()
+        os.kill(worker, signal.SIGKILL)
+        with httpx.Client(base_url=api.url, headers={"X-API-Key": token}, timeout=30) as client:
+            # Accepted while no worker runs: the outbox keeps it until the new worker sends it.
+            created = client.post(
+                "/registers", json={"id": register_id, "name": "Neustart", "schema": SCHEMA}
+            )
+            assert created.status_code == 202, created.text
+            replacement = poll(
+                lambda: [pid for pid in api.children() if pid != worker and _running(pid)],
+                timeout=20,
+                what="the API to start a new worker process",
+            )
+            write_id = created.json()["write_id"]
+            poll(
+                lambda: client.get(f"/writes/{write_id}").json()["status"] == "anchored",
+                timeout=60,
+                what="the new worker to anchor the write accepted meanwhile",
+            )
+        assert len(replacement) == 1
+        assert "exited with -9; starting a new one" in (tmp_path / "api.log").read_text()
     finally:
         api.stop()

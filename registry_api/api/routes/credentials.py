@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from jsonschema import Draft202012Validator, FormatChecker
 from pydantic import BaseModel, Field
 
 from registry_api.api.deps import CurrentDepartment, ManifestDep, RpcDep
@@ -18,6 +17,7 @@ from registry_core.did import DidError
 from registry_core.errors import RegistryCoreError, TransactionFailedError
 from registry_core.issuance import CredentialRequest, IssuedCredential, Issuer
 from registry_core.qr import QrPayloadError, decode_payload, encode_payload, qr_info
+from registry_core.schemas import validator_for
 from registry_core.vc import BatchProof, CredentialFormatError, Envelope
 from registry_core.verification import STATES
 
@@ -134,18 +134,14 @@ def _validate_claims(type_code_: str, claims: dict[str, Any], holder_did: str) -
             "Unknown credential type",
             f"{type_code_!r} is not one of {', '.join(sorted(CREDENTIAL_TYPES))}",
         )
-    validator = Draft202012Validator(spec.schema, format_checker=FormatChecker())
-    errors = sorted(validator.iter_errors(claims), key=lambda e: list(e.absolute_path))
+    errors = validator_for(spec.schema).violations([claims])
     if errors:
         raise _problem(
             422,
             "claims-invalid",
             "The claims do not match the credential type's schema",
             f"{len(errors)} schema violation(s)",
-            errors=[
-                {"path": "/".join(str(p) for p in e.absolute_path), "msg": e.message[:200]}
-                for e in errors[:20]
-            ],
+            errors=[{"path": e.path.removeprefix("/"), "msg": e.message[:200]} for e in errors],
         )
 
 
