@@ -1,7 +1,8 @@
-"""Background workers of the API process: one outbox sender per department signer, one indexer.
+"""Background workers: one outbox sender per department signer and one indexer, as threads.
 
-Started and stopped by the app's lifespan (``CITY_API_RUN_WORKERS``). Department keys are unlocked
-from the encrypted keystore once at start and live only in memory; they are never logged.
+They run in the worker process (``registry_api.worker``) or, with ``CITY_API_WORKERS=thread``, in
+the API process. Department keys are unlocked from the encrypted keystore once at start and live
+only in memory; they are never logged.
 """
 
 from __future__ import annotations
