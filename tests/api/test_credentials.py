@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import io
+import secrets
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
 
+import pytest
 import zxingcpp
 from eth_account import Account
 from PIL import Image
 
+from registry_core.abi import DecodedEvent
 from registry_core.did import make_did
+from registry_core.rpc import RpcClient
 from registry_core.trust import TrustBundle
-from tests.credential_fixtures import CredentialApi
+from tests.credential_fixtures import CredentialApi, CredentialCity
 
 PERMIT = {"licensePlate": "AC-XY 123", "zone": "A1"}
 
@@ -155,3 +164,314 @@ def test_verification_page_is_bilingual(credential_api: CredentialApi) -> None:
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "Nachweis der Stadt prüfen" in page.text and "Verify a city credential" in page.text
     assert "BarcodeDetector" in page.text and "verify/image" in page.text
+
+
+# ---- Idempotency-Key: a retried write replays the first answer and sends no transaction ------
+
+
+def _keyed(credential_api: CredentialApi, department: str = "FB32") -> dict[str, str]:
+    return {**credential_api.headers(department), "Idempotency-Key": secrets.token_hex(8)}
+
+
+def _sent(rpc: RpcClient, city: CredentialCity, department: str = "FB32") -> int:
+    """How many transactions the department's credential key has sent (its mined nonce)."""
+    return rpc.nonce(city.keys[department].address, "latest")
+
+
+def _events(
+    rpc: RpcClient, city: CredentialCity, name: str, *, since: int, department: str = "FB32"
+) -> list[DecodedEvent]:
+    """CredentialStatusRegistry's ``name`` events from block ``since`` on, by the department's key."""
+    status = city.manifest.contract("CredentialStatusRegistry")
+    decoded = (
+        status.interface.decode_log(log)
+        for log in rpc.get_logs(address=status.address, from_block=since)
+    )
+    actor = city.keys[department].address
+    return [e for e in decoded if e is not None and e.name == name and e.args["actor"] == actor]
+
+
+def _hash(answer: dict[str, Any]) -> bytes:
+    return bytes.fromhex(answer["credential_hash"].removeprefix("0x"))
+
+
+def test_issuing_again_with_the_same_key_replays_the_first_credential(
+    credential_api: CredentialApi, credential_city: CredentialCity, gateway_rpc: RpcClient
+) -> None:
+    headers = _keyed(credential_api)
+    body = {"type": "PARKING_PERMIT", "holder_did": _holder(), "claims": PERMIT}
+    first = credential_api.client.post("/credentials", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    assert "Idempotent-Replay" not in first.headers
+    sent = _sent(gateway_rpc, credential_city)
+
+    again = credential_api.client.post("/credentials", json=body, headers=headers)
+
+    assert again.status_code == 201, again.text
+    assert again.headers.get("Idempotent-Replay") == "true"
+    assert again.json() == first.json(), "the replay is not the first answer"
+    assert _sent(gateway_rpc, credential_city) == sent, "the replay sent a transaction"
+    anchored = _events(
+        gateway_rpc, credential_city, "CredentialAnchored", since=first.json()["block"]
+    )
+    assert [e.args["credentialHash"] for e in anchored] == [_hash(first.json())], (
+        f"expected one anchoring of the first credential, got {len(anchored)}"
+    )
+
+
+def test_issuing_with_a_used_key_and_another_body_is_refused(
+    credential_api: CredentialApi, credential_city: CredentialCity, gateway_rpc: RpcClient
+) -> None:
+    headers = _keyed(credential_api)
+    holder = _holder()
+    body = {"type": "PARKING_PERMIT", "holder_did": holder, "claims": PERMIT}
+    first = credential_api.client.post("/credentials", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    sent = _sent(gateway_rpc, credential_city)
+
+    other = {**body, "claims": {**PERMIT, "licensePlate": "AC-Z 9"}}
+    problem = _problem(credential_api.client.post("/credentials", json=other, headers=headers), 422)
+
+    assert problem["type"].endswith("/idempotency-key-reused"), problem
+    assert headers["Idempotency-Key"] in problem["detail"] and "new key" in problem["detail"]
+    assert _sent(gateway_rpc, credential_city) == sent, "a refused request sent a transaction"
+    anchored = _events(
+        gateway_rpc, credential_city, "CredentialAnchored", since=first.json()["block"]
+    )
+    assert [e.args["credentialHash"] for e in anchored] == [_hash(first.json())]
+
+
+def test_a_refused_request_may_be_retried_with_its_key(credential_api: CredentialApi) -> None:
+    headers = _keyed(credential_api)
+    body = {"type": "PARKING_PERMIT", "holder_did": _holder(), "claims": {"zone": "A1"}}
+    problem = _problem(credential_api.client.post("/credentials", json=body, headers=headers), 422)
+    assert problem["type"].endswith("/claims-invalid")
+
+    fixed = credential_api.client.post(
+        "/credentials", json={**body, "claims": PERMIT}, headers=headers
+    )
+
+    assert fixed.status_code == 201, fixed.text
+    assert "Idempotent-Replay" not in fixed.headers
+
+
+def test_concurrent_requests_with_one_key_issue_once(
+    credential_api: CredentialApi,
+    credential_city: CredentialCity,
+    gateway_rpc: RpcClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A retry that arrives while the first request is still at work waits and replays it."""
+    gate = _Gate()
+    service = credential_api.client.app.state.credentials  # type: ignore[attr-defined]
+    monkeypatch.setattr(service, "lock", lambda department: gate)
+    headers = _keyed(credential_api)
+    body = {"type": "PARKING_PERMIT", "holder_did": _holder(), "claims": PERMIT}
+    since = gateway_rpc.block_number() + 1
+    sent = _sent(gateway_rpc, credential_city)
+
+    with ThreadPoolExecutor(2) as pool, gate.closed():
+        futures = [
+            pool.submit(credential_api.client.post, "/credentials", json=body, headers=headers)
+            for _ in range(2)
+        ]
+        gate.wait_for_queue(2)  # both looked the key up before either stored an answer
+    answers = [f.result() for f in futures]
+
+    assert [a.status_code for a in answers] == [201, 201], [a.text for a in answers]
+    assert answers[0].json() == answers[1].json()
+    assert sorted(a.headers.get("Idempotent-Replay", "") for a in answers) == ["", "true"]
+    assert _sent(gateway_rpc, credential_city) == sent + 1
+    anchored = _events(gateway_rpc, credential_city, "CredentialAnchored", since=since)
+    assert [e.args["credentialHash"] for e in anchored] == [_hash(answers[0].json())]
+
+
+def test_a_duplicate_that_anchored_too_gets_the_stored_answer(
+    credential_api: CredentialApi,
+    credential_city: CredentialCity,
+    gateway_rpc: RpcClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two API processes (one lock each) both anchor; the later store replays the first answer."""
+    service = credential_api.client.app.state.credentials  # type: ignore[attr-defined]
+    monkeypatch.setattr(service, "lock", lambda department: threading.Lock())
+    both_checked = threading.Barrier(2, timeout=30)
+    one_nonce_at_a_time = threading.Lock()
+    make_issuer = service.issuer
+
+    def issuer(department: str, **kwargs: Any) -> Any:
+        made = make_issuer(department, **kwargs)
+        issue = made.issue
+
+        def issue_after_both_checked(*args: Any, **kw: Any) -> Any:
+            both_checked.wait()  # both looked the key up twice; neither stored an answer yet
+            with one_nonce_at_a_time:
+                return issue(*args, **kw)
+
+        made.issue = issue_after_both_checked
+        return made
+
+    monkeypatch.setattr(service, "issuer", issuer)
+    headers = _keyed(credential_api)
+    body = {"type": "PARKING_PERMIT", "holder_did": _holder(), "claims": PERMIT}
+    since = gateway_rpc.block_number() + 1
+
+    with ThreadPoolExecutor(2) as pool:
+        futures = [
+            pool.submit(credential_api.client.post, "/credentials", json=body, headers=headers)
+            for _ in range(2)
+        ]
+    answers = [f.result() for f in futures]
+
+    assert [a.status_code for a in answers] == [201, 201], [a.text for a in answers]
+    assert answers[0].json() == answers[1].json(), "the later request did not replay the first"
+    assert sorted(a.headers.get("Idempotent-Replay", "") for a in answers) == ["", "true"]
+    anchored = _events(gateway_rpc, credential_city, "CredentialAnchored", since=since)
+    assert len(anchored) == 2 and _hash(answers[0].json()) in {
+        e.args["credentialHash"] for e in anchored
+    }
+
+
+def test_batch_again_with_the_same_key_replays_the_first_batch(
+    credential_api: CredentialApi, credential_city: CredentialCity, gateway_rpc: RpcClient
+) -> None:
+    headers = _keyed(credential_api)
+    body = {
+        "type": "PARKING_PERMIT",
+        "items": [{"holder_did": _holder(), "claims": PERMIT} for _ in range(3)],
+    }
+    first = credential_api.client.post("/credentials/batch", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    sent = _sent(gateway_rpc, credential_city)
+
+    again = credential_api.client.post("/credentials/batch", json=body, headers=headers)
+
+    assert again.status_code == 201, again.text
+    assert again.headers.get("Idempotent-Replay") == "true"
+    assert again.json() == first.json(), "the replay is not the first answer"
+    assert _sent(gateway_rpc, credential_city) == sent, "the replay sent a transaction"
+    roots = _events(
+        gateway_rpc, credential_city, "CredentialBatchAnchored", since=first.json()["block"]
+    )
+    assert ["0x" + e.args["root"].hex() for e in roots] == [first.json()["root"]]
+
+
+def test_batch_with_a_used_key_and_another_body_or_path_is_refused(
+    credential_api: CredentialApi, credential_city: CredentialCity, gateway_rpc: RpcClient
+) -> None:
+    headers = _keyed(credential_api)
+    items = [{"holder_did": _holder(), "claims": PERMIT} for _ in range(2)]
+    first = credential_api.client.post(
+        "/credentials/batch", json={"type": "PARKING_PERMIT", "items": items}, headers=headers
+    )
+    assert first.status_code == 201, first.text
+    sent = _sent(gateway_rpc, credential_city)
+
+    fewer = {"type": "PARKING_PERMIT", "items": items[:1]}
+    refused = _problem(
+        credential_api.client.post("/credentials/batch", json=fewer, headers=headers), 422
+    )
+    single = {"type": "PARKING_PERMIT", **items[0]}
+    elsewhere = _problem(
+        credential_api.client.post("/credentials", json=single, headers=headers), 422
+    )
+
+    assert refused["type"].endswith("/idempotency-key-reused"), refused
+    assert elsewhere["type"].endswith("/idempotency-key-reused"), elsewhere
+    assert _sent(gateway_rpc, credential_city) == sent, "a refused request sent a transaction"
+
+
+def test_revoking_again_with_the_same_key_sends_no_transaction(
+    credential_api: CredentialApi, credential_city: CredentialCity, gateway_rpc: RpcClient
+) -> None:
+    issued = credential_api.client.post(
+        "/credentials",
+        json={"type": "PARKING_PERMIT", "holder_did": _holder(), "claims": PERMIT},
+        headers=credential_api.headers("FB32"),
+    ).json()
+    url = f"/credentials/{issued['credential_hash']}/revoke"
+    headers = _keyed(credential_api)
+    first = credential_api.client.post(url, json={"reason_code": 4}, headers=headers)
+    assert first.status_code == 200, first.text
+    assert first.json()["state"] == "revoked" and "Idempotent-Replay" not in first.headers
+    sent = _sent(gateway_rpc, credential_city)
+
+    again = credential_api.client.post(url, json={"reason_code": 4}, headers=headers)
+
+    assert again.status_code == 200, again.text
+    assert again.headers.get("Idempotent-Replay") == "true"
+    assert again.json() == first.json()
+    assert _sent(gateway_rpc, credential_city) == sent, "the replayed revoke sent a transaction"
+    revoked = _events(gateway_rpc, credential_city, "CredentialRevoked", since=issued["block"])
+    assert [e.args["credentialHash"] for e in revoked] == [_hash(issued)]
+
+
+def test_revoking_with_a_used_key_and_another_body_or_credential_is_refused(
+    credential_api: CredentialApi, credential_city: CredentialCity, gateway_rpc: RpcClient
+) -> None:
+    issued = [
+        credential_api.client.post(
+            "/credentials",
+            json={"type": "PARKING_PERMIT", "holder_did": _holder(), "claims": PERMIT},
+            headers=credential_api.headers("FB32"),
+        ).json()
+        for _ in range(2)
+    ]
+    headers = _keyed(credential_api)
+    first = credential_api.client.post(
+        f"/credentials/{issued[0]['credential_hash']}/revoke",
+        json={"reason_code": 4},
+        headers=headers,
+    )
+    assert first.status_code == 200, first.text
+    sent = _sent(gateway_rpc, credential_city)
+
+    other_reason = credential_api.client.post(
+        f"/credentials/{issued[0]['credential_hash']}/revoke",
+        json={"reason_code": 1},
+        headers=headers,
+    )
+    other_credential = credential_api.client.post(
+        f"/credentials/{issued[1]['credential_hash']}/revoke",
+        json={"reason_code": 4},
+        headers=headers,
+    )
+
+    for response in (other_reason, other_credential):
+        problem = _problem(response, 422)
+        assert problem["type"].endswith("/idempotency-key-reused"), problem
+    assert _sent(gateway_rpc, credential_city) == sent, "a refused request sent a transaction"
+    status = credential_api.client.get(f"/credentials/{issued[1]['credential_hash']}/status")
+    assert status.json()["state"] == "active"
+
+
+class _Gate:
+    """Stands in for a department's credential lock: the test holds it while requests queue."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queued = threading.Condition()
+        self._waiting = 0
+
+    def __enter__(self) -> _Gate:
+        with self._queued:
+            self._waiting += 1
+            self._queued.notify_all()
+        self._lock.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+    @contextmanager
+    def closed(self) -> Iterator[None]:
+        self._lock.acquire()
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def wait_for_queue(self, count: int, timeout: float = 30.0) -> None:
+        with self._queued:
+            if not self._queued.wait_for(lambda: self._waiting >= count, timeout):
+                raise AssertionError(f"{self._waiting} of {count} requests reached the lock")

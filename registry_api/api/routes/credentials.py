@@ -1,17 +1,35 @@
 """Credentials: departments issue, batch-issue, suspend, resume and revoke; anyone reads status,
-QR images, DID documents and the signed trust bundle."""
+QR images, DID documents and the signed trust bundle.
+
+The writes sign and anchor on chain within the request and accept an ``Idempotency-Key`` (see
+:class:`_Once`): a client whose request timed out retries with the same key and gets the first
+answer instead of a second credential or a second status transaction.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import logging
+import threading
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
-from registry_api.api.deps import CurrentDepartment, ManifestDep, RpcDep
+from registry_api.api import idempotency
+from registry_api.api.deps import (
+    CurrentDepartment,
+    IdempotencyKey,
+    ManifestDep,
+    ReadSessionDep,
+    RpcDep,
+    SessionDep,
+)
 from registry_api.core.credentials import CredentialService
-from registry_api.core.errors import RegistryError
+from registry_api.core.errors import PROBLEM_BASE, PROBLEM_JSON, RegistryError
 from registry_core.credential_types import CREDENTIAL_TYPES, type_code
 from registry_core.did import DidError
 from registry_core.errors import RegistryCoreError, TransactionFailedError
@@ -22,6 +40,8 @@ from registry_core.vc import BatchProof, CredentialFormatError, Envelope
 from registry_core.verification import STATES
 
 router = APIRouter(prefix="/credentials", tags=["credentials"])
+log = logging.getLogger(__name__)
+R = TypeVar("R")
 
 HOLDER_EXAMPLE = "did:ethr:0xcb5e:0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
 REASON_HELP = (
@@ -171,6 +191,118 @@ def _out(issued: IssuedCredential, issuer: Issuer) -> IssuedOut:
     )
 
 
+class _Once:
+    """A credential write with an optional ``Idempotency-Key``: replayed, or done once and stored.
+
+    The key is looked up before anything is checked and again under the department's credential
+    lock, and the answer is stored before that lock is released: a retry that arrives while the
+    first request still waits for its receipt replays the first answer instead of issuing again.
+    (A duplicate handled by another API process at the same moment finds the key taken when it
+    stores its answer and replays the first one; its own transaction went through unused.) Only
+    successful answers are stored. The write session is used only to store the answer, after the
+    chain work, so it holds the store's write lock only for that commit.
+    """
+
+    def __init__(
+        self,
+        *,
+        request: Request,
+        session: Session,
+        read_session: Session,
+        department: str,
+        key: str | None,
+        body: BaseModel,
+    ) -> None:
+        self.session = session
+        self.read_session = read_session
+        self.department = department
+        self.key = key
+        self.fingerprint = idempotency.fingerprint(request, body) if key else ""
+
+    def stored(self) -> JSONResponse | None:
+        """The first answer again (or the key-reused problem); None if there is none."""
+        if not self.key:
+            return None
+        return idempotency.replay_stored(
+            self.read_session,
+            department=self.department,
+            key=self.key,
+            fingerprint=self.fingerprint,
+        )
+
+    def run(
+        self,
+        *,
+        lock: threading.Lock,
+        work: Callable[[], R],
+        answer: Callable[[R], BaseModel],
+        status_code: int,
+    ) -> BaseModel | JSONResponse:
+        """``work`` (the chain part) under ``lock``; its ``answer``, stored under the key."""
+        with lock:
+            replayed = self.stored()
+            if replayed is not None:
+                return replayed
+            try:
+                result = work()
+            except RegistryCoreError as exc:
+                raise _chain_failure(exc) from exc
+            if self.key:
+                out = answer(result)
+                return self._store(out, status_code) or out
+        return answer(result)
+
+    def _store(self, out: BaseModel, status_code: int) -> JSONResponse | None:
+        assert self.key
+        try:
+            return idempotency.store(
+                self.session,
+                department=self.department,
+                key=self.key,
+                fingerprint=self.fingerprint,
+                status_code=status_code,
+                body=out.model_dump(mode="json"),
+            )
+        except SQLAlchemyError:
+            # The chain took the transaction: hand out its answer rather than lose it.
+            log.exception(
+                "department %s: the answer of a credential write was not stored under its "
+                "Idempotency-Key; a retry with that key will write again",
+                self.department,
+            )
+            return None
+
+
+def _idempotent_write(status_code: int, instance: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI: the replay header on the success answer and the key-reused problem."""
+    return {
+        status_code: {
+            "headers": {
+                idempotency.REPLAY_HEADER: {
+                    "description": "`true` when this is the stored answer to an earlier request "
+                    "with the same Idempotency-Key",
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
+            }
+        },
+        422: {
+            "description": "Invalid request, claims or credential; or an Idempotency-Key reused",
+            "content": {
+                PROBLEM_JSON: {
+                    "example": {
+                        "type": PROBLEM_BASE + "idempotency-key-reused",
+                        "title": "The Idempotency-Key was used for another request",
+                        "status": 422,
+                        "detail": "Idempotency-Key '3c1e7a52-…' was used before with a "
+                        "different request body or path; use a new key for a new request",
+                        "instance": instance,
+                    }
+                }
+            },
+        },
+    }
+
+
 @router.get("/types", summary="Credential types with their JSON Schemas")
 def credential_types() -> list[dict[str, Any]]:
     return [
@@ -191,23 +323,39 @@ def credential_types() -> list[dict[str, Any]]:
     response_model=IssuedOut,
     status_code=201,
     summary="Issue a credential to a holder DID (department API key)",
+    responses=_idempotent_write(201, "/credentials"),
 )
 def issue(
+    request: Request,
     body: IssueRequest,
     department: CurrentDepartment,
     service: ServiceDep,
     rpc: RpcDep,
     manifest: ManifestDep,
-) -> IssuedOut:
+    session: SessionDep,
+    read_session: ReadSessionDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    once = _Once(
+        request=request,
+        session=session,
+        read_session=read_session,
+        department=department.code,
+        key=idempotency_key,
+        body=body,
+    )
+    replayed = once.stored()
+    if replayed is not None:
+        return replayed
     _validate_claims(body.type, body.claims, body.holder_did)
     issuer = _issuer(service, department.code, rpc, manifest)
-    request = CredentialRequest(body.holder_did, body.claims, body.valid_until)
-    try:
-        with service.lock(department.code):
-            issued = issuer.issue(body.type, request)
-    except RegistryCoreError as exc:
-        raise _chain_failure(exc) from exc
-    return _out(issued, issuer)
+    credential_request = CredentialRequest(body.holder_did, body.claims, body.valid_until)
+    return once.run(
+        lock=service.lock(department.code),
+        work=lambda: issuer.issue(body.type, credential_request),
+        answer=lambda issued: _out(issued, issuer),
+        status_code=201,
+    )
 
 
 @router.post(
@@ -215,14 +363,30 @@ def issue(
     response_model=BatchIssuedOut,
     status_code=201,
     summary="Issue many credentials of one type, anchored as one Merkle root",
+    responses=_idempotent_write(201, "/credentials/batch"),
 )
 def issue_batch(
+    request: Request,
     body: BatchIssueRequest,
     department: CurrentDepartment,
     service: ServiceDep,
     rpc: RpcDep,
     manifest: ManifestDep,
-) -> BatchIssuedOut:
+    session: SessionDep,
+    read_session: ReadSessionDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    once = _Once(
+        request=request,
+        session=session,
+        read_session=read_session,
+        department=department.code,
+        key=idempotency_key,
+        body=body,
+    )
+    replayed = once.stored()
+    if replayed is not None:
+        return replayed
     if len(body.items) > service.options.batch_max:
         raise _problem(
             422,
@@ -234,19 +398,23 @@ def issue_batch(
         _validate_claims(body.type, item.claims, item.holder_did)
     issuer = _issuer(service, department.code, rpc, manifest)
     requests = [CredentialRequest(i.holder_did, i.claims, i.valid_until) for i in body.items]
-    try:
-        with service.lock(department.code):
-            issued = issuer.issue_batch(body.type, requests)
-    except RegistryCoreError as exc:
-        raise _chain_failure(exc) from exc
-    first = issued[0]
-    assert first.envelope.batch is not None
-    return BatchIssuedOut(
-        root="0x" + first.envelope.batch.root.hex(),
-        count=len(issued),
-        tx_hash=first.tx_hash,
-        block=first.block,
-        credentials=[_out(item, issuer) for item in issued],
+
+    def answer(issued: list[IssuedCredential]) -> BatchIssuedOut:
+        first = issued[0]
+        assert first.envelope.batch is not None
+        return BatchIssuedOut(
+            root="0x" + first.envelope.batch.root.hex(),
+            count=len(issued),
+            tx_hash=first.tx_hash,
+            block=first.block,
+            credentials=[_out(item, issuer) for item in issued],
+        )
+
+    return once.run(
+        lock=service.lock(department.code),
+        work=lambda: issuer.issue_batch(body.type, requests),
+        answer=answer,
+        status_code=201,
     )
 
 
@@ -289,53 +457,108 @@ def _change(
     service: CredentialService,
     rpc: Any,
     manifest: Any,
-) -> StatusOut:
+    once: _Once,
+) -> Any:
+    replayed = once.stored()
+    if replayed is not None:
+        return replayed
     digest, batch = _target(credential_hash, body)
     issuer = _issuer(service, department.code, rpc, manifest)
-    try:
-        with service.lock(department.code):
-            issuer.change_status(
-                credential_hash=digest, action=action, reason_code=body.reason_code, batch=batch
-            )
-    except RegistryCoreError as exc:
-        raise _chain_failure(exc) from exc
-    return _status(credential_hash, rpc, manifest)
+    return once.run(
+        lock=service.lock(department.code),
+        work=lambda: issuer.change_status(
+            credential_hash=digest, action=action, reason_code=body.reason_code, batch=batch
+        ),
+        answer=lambda _receipt: _status(credential_hash, rpc, manifest),
+        status_code=200,
+    )
 
 
-@router.post("/{credential_hash}/revoke", response_model=StatusOut, summary="Revoke for good")
+@router.post(
+    "/{credential_hash}/revoke",
+    response_model=StatusOut,
+    summary="Revoke for good",
+    responses=_idempotent_write(200, "/credentials/0x…/revoke"),
+)
 def revoke(
+    request: Request,
     credential_hash: str,
     body: StatusChange,
     department: CurrentDepartment,
     service: ServiceDep,
     rpc: RpcDep,
     manifest: ManifestDep,
-) -> StatusOut:
-    return _change("revoke", credential_hash, body, department, service, rpc, manifest)
+    session: SessionDep,
+    read_session: ReadSessionDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    once = _Once(
+        request=request,
+        session=session,
+        read_session=read_session,
+        department=department.code,
+        key=idempotency_key,
+        body=body,
+    )
+    return _change("revoke", credential_hash, body, department, service, rpc, manifest, once)
 
 
-@router.post("/{credential_hash}/suspend", response_model=StatusOut, summary="Suspend")
+@router.post(
+    "/{credential_hash}/suspend",
+    response_model=StatusOut,
+    summary="Suspend",
+    responses=_idempotent_write(200, "/credentials/0x…/suspend"),
+)
 def suspend(
+    request: Request,
     credential_hash: str,
     body: StatusChange,
     department: CurrentDepartment,
     service: ServiceDep,
     rpc: RpcDep,
     manifest: ManifestDep,
-) -> StatusOut:
-    return _change("suspend", credential_hash, body, department, service, rpc, manifest)
+    session: SessionDep,
+    read_session: ReadSessionDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    once = _Once(
+        request=request,
+        session=session,
+        read_session=read_session,
+        department=department.code,
+        key=idempotency_key,
+        body=body,
+    )
+    return _change("suspend", credential_hash, body, department, service, rpc, manifest, once)
 
 
-@router.post("/{credential_hash}/resume", response_model=StatusOut, summary="Resume a suspension")
+@router.post(
+    "/{credential_hash}/resume",
+    response_model=StatusOut,
+    summary="Resume a suspension",
+    responses=_idempotent_write(200, "/credentials/0x…/resume"),
+)
 def resume(
+    request: Request,
     credential_hash: str,
     body: StatusChange,
     department: CurrentDepartment,
     service: ServiceDep,
     rpc: RpcDep,
     manifest: ManifestDep,
-) -> StatusOut:
-    return _change("resume", credential_hash, body, department, service, rpc, manifest)
+    session: SessionDep,
+    read_session: ReadSessionDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    once = _Once(
+        request=request,
+        session=session,
+        read_session=read_session,
+        department=department.code,
+        key=idempotency_key,
+        body=body,
+    )
+    return _change("resume", credential_hash, body, department, service, rpc, manifest, once)
 
 
 def _status(credential_hash: str, rpc: Any, manifest: Any) -> StatusOut:

@@ -7,7 +7,6 @@ says when). Writes accept an ``Idempotency-Key``.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -18,6 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from registry_api.api import idempotency
 from registry_api.api.deps import (
     CurrentDepartment,
     IdempotencyKey,
@@ -48,10 +48,8 @@ from registry_api.models.registers import (
     WritePublic,
     WritesAccepted,
 )
-from registry_api.models.tables import IdempotencyEntry
 from registry_api.services import registers as service
 from registry_core.errors import RpcError
-from registry_core.hashing import canonical_json
 from registry_core.transactions import explain_revert
 
 router = APIRouter(tags=["registers"])
@@ -117,32 +115,11 @@ RegisterIdPath = Annotated[str, Path(pattern=REGISTER_ID_PATTERN, examples=["TRA
 RecordIdPath = Annotated[str, Path(pattern=RECORD_ID_PATTERN)]
 
 
-def _fingerprint(request: Request, body: BaseModel) -> str:
-    payload = canonical_json(body.model_dump(mode="json", by_alias=True))
-    return hashlib.sha256(
-        request.method.encode() + b" " + request.url.path.encode() + b"\n" + payload
-    ).hexdigest()
-
-
 class _Json(JSONResponse):
     """JSON through orjson (a bulk answer lists up to thousands of writes)."""
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
-
-
-def _replay(entry: IdempotencyEntry, fingerprint: str, key: str) -> JSONResponse:
-    if entry.fingerprint != fingerprint:
-        raise RegistryError(
-            status=422,
-            kind="idempotency-key-reused",
-            title="The Idempotency-Key was used for another request",
-            detail=(
-                f"Idempotency-Key {key!r} was used before with a different request body or path; "
-                "use a new key for a new request"
-            ),
-        )
-    return _Json(entry.body, status_code=entry.status_code, headers={"Idempotent-Replay": "true"})
 
 
 def _accept(
@@ -156,34 +133,37 @@ def _accept(
     action: Callable[[], BaseModel],
 ) -> JSONResponse:
     """Run a write; commit it with its idempotency entry; wake the department's sender."""
-    fingerprint = _fingerprint(request, body) if key else ""
+    fingerprint = idempotency.fingerprint(request, body) if key else ""
     if key:
-        entry = read_session.get(IdempotencyEntry, (department.code, key))
-        if entry is not None:
-            return _replay(entry, fingerprint, key)
+        stored = idempotency.replay_stored(
+            read_session, department=department.code, key=key, fingerprint=fingerprint
+        )
+        if stored is not None:
+            return stored
     result = action()
     # With a key the answer is stored with the write; without one it is built after the commit,
     # outside the store's write lock.
     payload: dict[str, Any] | None = None
     if key:
         payload = result.model_dump(mode="json")
-        session.add(
-            IdempotencyEntry(
-                department=department.code,
-                key=key,
-                fingerprint=fingerprint,
-                status_code=202,
-                body=payload,
-            )
+        idempotency.add(
+            session,
+            department=department.code,
+            key=key,
+            fingerprint=fingerprint,
+            status_code=202,
+            body=payload,
         )
     try:
         session.commit()
     except IntegrityError:
         session.rollback()
         if key:
-            entry = session.get(IdempotencyEntry, (department.code, key))
-            if entry is not None:
-                return _replay(entry, fingerprint, key)
+            stored = idempotency.replay_stored(
+                session, department=department.code, key=key, fingerprint=fingerprint
+            )
+            if stored is not None:
+                return stored
         raise RegistryError(
             status=409,
             kind="concurrent-write",
