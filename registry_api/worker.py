@@ -17,17 +17,27 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from types import FrameType
-from typing import BinaryIO
 
 from registry_api.chain.workers import ManifestCache, Workers, unlock_signers
 from registry_api.core.config import Settings, get_settings
 from registry_api.core.db import make_engine, upgrade
 
 
-def _follow_parent(pipe: BinaryIO, workers: Workers, stopping: threading.Event) -> None:
+def _lines(fd: int) -> Iterator[bytes]:
+    """Lines from a pipe, read with ``os.read``: unlike ``sys.stdin`` no buffer lock is held while
+    waiting, which a daemon thread still reading at interpreter shutdown would make fatal."""
+    pending = b""
+    while chunk := os.read(fd, 65536):
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        yield from lines
+
+
+def _follow_parent(lines: Iterator[bytes], workers: Workers, stopping: threading.Event) -> None:
     """Wake senders on the API's request; exit at once when the API is gone (end of file)."""
-    for line in pipe:
+    for line in lines:
         workers.wake(line.strip().decode(errors="replace"))
     if not stopping.is_set():
         logging.getLogger(__name__).warning("the API process is gone; the worker exits with it")
@@ -43,8 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    if args.from_parent:
-        settings = Settings.model_validate(json.loads(sys.stdin.buffer.readline()))
+    parent = _lines(sys.stdin.fileno()) if args.from_parent else None
+    if parent is not None:
+        settings = Settings.model_validate(json.loads(next(parent)))
     else:
         settings = get_settings()
         if settings.migrate_on_start:
@@ -71,10 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN if args.from_parent else handler)
     signal.signal(signal.SIGTERM, handler)
     workers.start()
-    if args.from_parent:
+    if parent is not None:
         threading.Thread(
             target=_follow_parent,
-            args=(sys.stdin.buffer, workers, stopping),
+            args=(parent, workers, stopping),
             name="parent",
             daemon=True,
         ).start()

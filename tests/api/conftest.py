@@ -7,14 +7,15 @@ Every database-backed fixture runs once on SQLite and once on a real PostgreSQL
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
+import shutil
 import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import psycopg
 import pytest
@@ -32,25 +33,14 @@ from scripts.demo_city import seed_demo_city
 from scripts.governance import council_execute
 
 # Keep the API's default data directory out of the project for every test in this folder.
-os.environ.setdefault("CITY_API_DATA_DIR", tempfile.mkdtemp(prefix="city-api-"))
+if "CITY_API_DATA_DIR" not in os.environ:
+    os.environ["CITY_API_DATA_DIR"] = tempfile.mkdtemp(prefix="city-api-")
+    atexit.register(shutil.rmtree, os.environ["CITY_API_DATA_DIR"], ignore_errors=True)
 
 PASSPHRASE = "test-only-passphrase"
 POSTGRES_URL = os.environ.get(
     "DATABASE_URL_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-T = TypeVar("T")
-
-
-def poll(check: Callable[[], T | None], *, timeout: float = 30.0, what: str = "condition") -> T:
-    """Return the first truthy result of ``check``; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.02)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from registry_api.core.config import Settings
 from registry_api.main import create_app
 from registry_api.models.tables import ChainVersion
 from registry_core.rpc import RpcClient
-from tests.api.conftest import PASSPHRASE, Departments, make_key, poll
+from tests.api.conftest import PASSPHRASE, Departments, make_key
+from tests.api_process import poll
 
 SCHEMA = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
 

@@ -12,8 +12,6 @@ import json
 import os
 import secrets
 import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,8 +28,8 @@ from registry_api.models.tables import Write
 from registry_core.manifest import DeploymentManifest
 from registry_core.merkle import verify
 from registry_core.rpc import RpcClient
-from tests.api.conftest import PASSPHRASE, Departments, poll
-from tests.conftest import free_port
+from tests.api.conftest import PASSPHRASE, Departments
+from tests.api_process import ApiProcess, poll, running
 
 N_RECORDS = 2400
 CHUNK = 200
@@ -40,72 +38,6 @@ SCHEMA = {
     "required": ["parcel", "use"],
     "properties": {"parcel": {"type": "string"}, "use": {"type": "string"}},
 }
-
-
-def _running(pid: int) -> bool:
-    """True while ``pid`` runs (an exited child not yet reaped by init is a zombie: not running)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
-
-
-class ApiProcess:
-    def __init__(self, *, env: dict[str, str], log_path: Path) -> None:
-        self.port = free_port()
-        self.env = {**os.environ, **env}
-        self.log_path = log_path
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "registry_api.main:app", "--port", str(self.port),
-                 "--no-access-log"],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-
-        def up() -> bool:
-            assert self.process is not None and self.process.poll() is None, (
-                self.log_path.read_text()
-            )
-            try:
-                return httpx.get(f"{self.url}/registers", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        poll(up, timeout=60, what="the API to start")
-
-    def children(self) -> list[int]:
-        assert self.process is not None
-        pid = self.process.pid
-        found: list[int] = []
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            found += [int(c) for c in (task / "children").read_text().split()]
-        return found
-
-    def kill(self) -> None:
-        """SIGKILL the API; its worker child process must follow it (no orphan keeps sending)."""
-        assert self.process is not None
-        workers = self.children()
-        assert workers, "the API runs its senders in a child process by default"
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-        poll(
-            lambda: not any(_running(pid) for pid in workers),
-            timeout=10,
-            what="the API's worker process to exit with the API",
-        )
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(30)
 
 
 @pytest.fixture
@@ -266,7 +198,7 @@ def test_a_dead_worker_process_is_replaced_and_the_outbox_resumes(
             )
             assert created.status_code == 202, created.text
             replacement = poll(
-                lambda: [pid for pid in api.children() if pid != worker and _running(pid)],
+                lambda: [pid for pid in api.children() if pid != worker and running(pid)],
                 timeout=20,
                 what="the API to start a new worker process",
             )
@@ -280,3 +212,7 @@ def test_a_dead_worker_process_is_replaced_and_the_outbox_resumes(
         assert "exited with -9; starting a new one" in (tmp_path / "api.log").read_text()
     finally:
         api.stop()
+    # SIGTERM to the API stops its worker cleanly too (its pipe reader once made exit fatal).
+    assert not running(replacement[0])
+    log = (tmp_path / "api.log").read_text()
+    assert "Fatal Python error" not in log and "Traceback" not in log, api.log_tail()

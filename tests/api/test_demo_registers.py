@@ -9,7 +9,7 @@ import httpx
 
 from scripts.demo_registers import demo_api_key, seed_demo_registers
 from tests.api.conftest import PASSPHRASE, Departments
-from tests.api.test_crash import ApiProcess
+from tests.api_process import ApiProcess
 
 
 def test_demo_registers_are_seeded_once_with_amended_and_closed_records(

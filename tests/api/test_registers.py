@@ -10,16 +10,18 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
 
 from registry_api.chain import hub
 from registry_api.chain.indexer import rebuild
 from registry_api.core.config import Settings
+from registry_api.core.db import session_scope
 from registry_api.main import create_app
 from registry_api.models.tables import ChainBatch, ChainRegister, ChainVersion, Record, Write
 from registry_core.merkle import verify
-from tests.api.conftest import PASSPHRASE, Departments, make_key, poll, problem_of
+from tests.api.conftest import PASSPHRASE, Departments, make_key, problem_of
+from tests.api_process import poll
 
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -347,18 +349,85 @@ def test_contract_error_becomes_a_problem(api: Api) -> None:
 
 
 def test_indexer_follows_events_and_rebuilds_from_block_0(api: Api) -> None:
-    def indexed() -> tuple[int, int, int] | None:
-        with Session(api.engine) as session:
-            counts = tuple(
-                int(session.exec(select(func.count()).select_from(table)).one())
-                for table in (ChainRegister, ChainVersion, ChainBatch)
-            )
-        return counts if all(counts) else None  # type: ignore[return-value]
+    """The index shows the module's register and this test's own single-mode record (created and
+    amended) and batch as the chain has them; a rebuild derives them again from block 0."""
+    base = f"/registers/{api.register_id}/records"
+    created = api.client.post(
+        base, json={"content": business("Index Einzel GmbH")}, headers=api.fb02
+    )
+    assert created.status_code == 202, created.text
+    record_id = created.json()["record_id"]
+    amended = api.client.post(
+        f"{base}/{record_id}/amend",
+        json={"content": business("Index Einzel GmbH", "52064"), "expected_version": 0},
+        headers=api.fb02,
+    )
+    assert amended.status_code == 202, amended.text
+    bulk = api.client.post(
+        f"{base}/bulk",
+        json={"records": [business(f"Index Stapel {i} GmbH") for i in range(3)]},
+        headers=api.fb02,
+    )
+    assert bulk.status_code == 202, bulk.text
+    single = [api.anchored(r.json()["write_id"]) for r in (created, amended)]
+    batched = [api.anchored(w["write_id"]) for w in bulk.json()["writes"]]
+    (root,) = {w["merkle_root"] for w in batched}
+    assert root, batched
+    register_write = api.anchored(
+        api.client.get(f"/registers/{api.register_id}").json()["write_id"]
+    )
+    register_hex = hub.hx(hub.id32(api.register_id))
 
-    before = poll(indexed, what="indexed registers, versions and batches")
+    def snapshot() -> dict[str, Any]:
+        with Session(api.engine) as session:
+            register = session.get(ChainRegister, register_hex)
+            versions = session.exec(
+                select(ChainVersion)
+                .where(ChainVersion.record_id == record_id)
+                .order_by(col(ChainVersion.version_index))
+            ).all()
+            batch = session.get(ChainBatch, root)
+            return {
+                "register": register
+                and (register.department, register.block_number, register.tx_hash),
+                "versions": [
+                    (v.version_index, v.register_id, v.status, v.block_number, v.tx_hash)
+                    for v in versions
+                ],
+                "batch": batch
+                and (batch.register_id, batch.leaf_count, batch.block_number, batch.tx_hash),
+            }
+
+    expected = {
+        "register": (
+            hub.hx(hub.id32("FB02")),
+            register_write["block_number"],
+            register_write["tx_hash"],
+        ),
+        "versions": [
+            (i, register_hex, status, write["block_number"], write["tx_hash"])
+            for i, (status, write) in enumerate(zip(("amended", "active"), single, strict=True))
+        ],
+        "batch": (register_hex, 3, batched[0]["block_number"], batched[0]["tx_hash"]),
+    }
+
+    def wait_for_index(what: str) -> None:
+        try:
+            poll(lambda: snapshot() == expected, what=what)
+        except AssertionError as timeout:
+            assert snapshot() == expected, str(timeout)  # shows what the index holds instead
+            raise
+
+    wait_for_index("the indexer to follow this test's events")
+    # Spoil the index where only a rebuild from block 0 can repair it (the indexer does not read
+    # these blocks again by itself), then rebuild.
+    with session_scope(api.engine) as session:
+        session.execute(delete(ChainVersion).where(col(ChainVersion.record_id) == record_id))
+        session.execute(delete(ChainBatch).where(col(ChainBatch.merkle_root) == root))
+    spoiled = snapshot()
+    assert spoiled["versions"] == [] and spoiled["batch"] is None, spoiled
     rebuild(engine=api.engine)
-    after = poll(lambda: c if (c := indexed()) and c >= before else None, what="a rebuilt index")
-    assert after >= before
+    wait_for_index("the index rebuilt from block 0")
 
 
 def test_openapi_documents_the_register_endpoints(api: Api) -> None:
