@@ -211,13 +211,20 @@ class _Once:
         read_session: Session,
         department: str,
         key: str | None,
-        body: BaseModel,
     ) -> None:
+        self.request = request
         self.session = session
         self.read_session = read_session
         self.department = department
         self.key = key
-        self.fingerprint = idempotency.fingerprint(request, body) if key else ""
+        self.fingerprint = ""
+
+    def begin(self, body: BaseModel) -> JSONResponse | None:
+        """Fingerprint the request; the first answer again (or the key-reused problem), if any."""
+        if not self.key:
+            return None
+        self.fingerprint = idempotency.fingerprint(self.request, body)
+        return self.stored()
 
     def stored(self) -> JSONResponse | None:
         """The first answer again (or the key-reused problem); None if there is none."""
@@ -273,6 +280,25 @@ class _Once:
             return None
 
 
+def _once(
+    request: Request,
+    session: SessionDep,
+    read_session: ReadSessionDep,
+    department: CurrentDepartment,
+    idempotency_key: IdempotencyKey = None,
+) -> _Once:
+    return _Once(
+        request=request,
+        session=session,
+        read_session=read_session,
+        department=department.code,
+        key=idempotency_key,
+    )
+
+
+OnceDep = Annotated[_Once, Depends(_once)]
+
+
 def _idempotent_write(status_code: int, instance: str) -> dict[int | str, dict[str, Any]]:
     """OpenAPI: the replay header on the success answer and the key-reused problem."""
     return {
@@ -326,25 +352,14 @@ def credential_types() -> list[dict[str, Any]]:
     responses=_idempotent_write(201, "/credentials"),
 )
 def issue(
-    request: Request,
     body: IssueRequest,
     department: CurrentDepartment,
     service: ServiceDep,
     rpc: RpcDep,
     manifest: ManifestDep,
-    session: SessionDep,
-    read_session: ReadSessionDep,
-    idempotency_key: IdempotencyKey = None,
+    once: OnceDep,
 ) -> Any:
-    once = _Once(
-        request=request,
-        session=session,
-        read_session=read_session,
-        department=department.code,
-        key=idempotency_key,
-        body=body,
-    )
-    replayed = once.stored()
+    replayed = once.begin(body)
     if replayed is not None:
         return replayed
     _validate_claims(body.type, body.claims, body.holder_did)
@@ -366,25 +381,14 @@ def issue(
     responses=_idempotent_write(201, "/credentials/batch"),
 )
 def issue_batch(
-    request: Request,
     body: BatchIssueRequest,
     department: CurrentDepartment,
     service: ServiceDep,
     rpc: RpcDep,
     manifest: ManifestDep,
-    session: SessionDep,
-    read_session: ReadSessionDep,
-    idempotency_key: IdempotencyKey = None,
+    once: OnceDep,
 ) -> Any:
-    once = _Once(
-        request=request,
-        session=session,
-        read_session=read_session,
-        department=department.code,
-        key=idempotency_key,
-        body=body,
-    )
-    replayed = once.stored()
+    replayed = once.begin(body)
     if replayed is not None:
         return replayed
     if len(body.items) > service.options.batch_max:
@@ -459,7 +463,7 @@ def _change(
     manifest: Any,
     once: _Once,
 ) -> Any:
-    replayed = once.stored()
+    replayed = once.begin(body)
     if replayed is not None:
         return replayed
     digest, batch = _target(credential_hash, body)
@@ -481,25 +485,14 @@ def _change(
     responses=_idempotent_write(200, "/credentials/0x…/revoke"),
 )
 def revoke(
-    request: Request,
     credential_hash: str,
     body: StatusChange,
     department: CurrentDepartment,
     service: ServiceDep,
     rpc: RpcDep,
     manifest: ManifestDep,
-    session: SessionDep,
-    read_session: ReadSessionDep,
-    idempotency_key: IdempotencyKey = None,
+    once: OnceDep,
 ) -> Any:
-    once = _Once(
-        request=request,
-        session=session,
-        read_session=read_session,
-        department=department.code,
-        key=idempotency_key,
-        body=body,
-    )
     return _change("revoke", credential_hash, body, department, service, rpc, manifest, once)
 
 
@@ -510,25 +503,14 @@ def revoke(
     responses=_idempotent_write(200, "/credentials/0x…/suspend"),
 )
 def suspend(
-    request: Request,
     credential_hash: str,
     body: StatusChange,
     department: CurrentDepartment,
     service: ServiceDep,
     rpc: RpcDep,
     manifest: ManifestDep,
-    session: SessionDep,
-    read_session: ReadSessionDep,
-    idempotency_key: IdempotencyKey = None,
+    once: OnceDep,
 ) -> Any:
-    once = _Once(
-        request=request,
-        session=session,
-        read_session=read_session,
-        department=department.code,
-        key=idempotency_key,
-        body=body,
-    )
     return _change("suspend", credential_hash, body, department, service, rpc, manifest, once)
 
 
@@ -539,25 +521,14 @@ def suspend(
     responses=_idempotent_write(200, "/credentials/0x…/resume"),
 )
 def resume(
-    request: Request,
     credential_hash: str,
     body: StatusChange,
     department: CurrentDepartment,
     service: ServiceDep,
     rpc: RpcDep,
     manifest: ManifestDep,
-    session: SessionDep,
-    read_session: ReadSessionDep,
-    idempotency_key: IdempotencyKey = None,
+    once: OnceDep,
 ) -> Any:
-    once = _Once(
-        request=request,
-        session=session,
-        read_session=read_session,
-        department=department.code,
-        key=idempotency_key,
-        body=body,
-    )
     return _change("resume", credential_hash, body, department, service, rpc, manifest, once)
 
 
