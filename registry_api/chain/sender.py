@@ -61,6 +61,13 @@ WRITE_COLUMNS: tuple[Any, ...] = (
     Write.merkle_root,
     Write.proof,
 )
+OPEN_TX_COLUMNS: tuple[Any, ...] = (
+    ChainTx.id,
+    ChainTx.nonce,
+    ChainTx.raw,
+    ChainTx.tx_hash,
+    ChainTx.sent_at,
+)
 VERSION_COLUMNS: tuple[Any, ...] = (
     RecordVersion.record_id,
     RecordVersion.version_index,
@@ -142,6 +149,8 @@ class Sender:
         self.wake = threading.Event()
         self._fast: FastSigner | None = None
         self._next_nonce: int | None = None
+        # Highest nonce this signer's transactions were seen mined at (None: ask the store).
+        self._mined_nonce: int | None = None
         self._lease_until = 0.0
 
     # ---- lease -----------------------------------------------------------------------------
@@ -161,7 +170,7 @@ class Sender:
             ):
                 if lease.owner != self.owner:
                     log.info("sender %s takes over the lease from %s", self.address, lease.owner)
-                    self._next_nonce = None
+                    self._forget()
                 lease.owner = self.owner
                 lease.expires_at = expires
                 session.add(lease)
@@ -187,6 +196,11 @@ class Sender:
         if getattr(result, "rowcount", 0) != 1:
             raise LeaseLostError(f"sender {self.owner} lost the lease of {self.address}")
 
+    def _forget(self) -> None:
+        """Another sender may have used the signer meanwhile: re-read nonces from the store."""
+        self._next_nonce = None
+        self._mined_nonce = None
+
     # ---- loop ------------------------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
@@ -199,7 +213,7 @@ class Sender:
             except LeaseLostError as exc:
                 log.warning("%s", exc)
                 self._lease_until = 0.0
-                self._next_nonce = None
+                self._forget()
                 continue
             except Exception:
                 log.exception("sender %s: round failed; retrying", self.address)
@@ -221,10 +235,10 @@ class Sender:
 
     def _reconcile(self, manifest: DeploymentManifest) -> int:
         with Session(self.read_engine) as session:
-            open_txs = session.exec(
-                select(ChainTx)
-                .where(ChainTx.signer == self.address)
-                .where(ChainTx.status == "sent")
+            open_txs = session.execute(
+                sa_select(*OPEN_TX_COLUMNS)
+                .where(col(ChainTx.signer) == self.address)
+                .where(col(ChainTx.status) == "sent")
                 .order_by(col(ChainTx.nonce))
                 .limit(5000)
             ).all()
@@ -241,8 +255,8 @@ class Sender:
         self._reopen_lost(int(str(nonce_answer), 16))
         if not open_txs:
             return 0
-        done: list[tuple[ChainTx, dict[str, Any]]] = []
-        resend: list[ChainTx] = []
+        done: list[tuple[Any, dict[str, Any]]] = []
+        resend: list[Any] = []
         now = datetime.now(UTC)
         for tx, receipt in zip(open_txs, receipts, strict=True):
             if isinstance(receipt, dict):
@@ -258,16 +272,27 @@ class Sender:
         return len(open_txs) - len(done)
 
     def _reopen_lost(self, chain_nonce: int) -> None:
-        """Transactions we saw mined but whose nonce the chain no longer counts: send again."""
+        """Transactions we saw mined but whose nonce the chain no longer counts: send again.
+
+        Asked every round, so the store is read only when the answer can be yes: once the chain's
+        nonce is not above the highest nonce seen mined (kept in memory).
+        """
+        if self._mined_nonce is None:
+            with Session(self.read_engine) as session:
+                self._mined_nonce = session.exec(
+                    select(func.max(ChainTx.nonce))
+                    .where(ChainTx.signer == self.address)
+                    .where(col(ChainTx.status).in_(["mined", "failed"]))
+                ).one()
+        if self._mined_nonce is None or self._mined_nonce < chain_nonce:
+            return
+        self._mined_nonce = None  # re-read after the reopening below
         lost_query = (
             select(ChainTx)
             .where(ChainTx.signer == self.address)
             .where(col(ChainTx.status).in_(["mined", "failed"]))
             .where(col(ChainTx.nonce) >= chain_nonce)
         )
-        with Session(self.read_engine) as session:
-            if session.exec(lost_query.limit(1)).first() is None:
-                return
         with session_scope(self.engine) as session:
             lost = session.exec(lost_query).all()
             if not lost:
@@ -291,7 +316,7 @@ class Sender:
             )
 
     def _record_receipts(
-        self, manifest: DeploymentManifest, done: list[tuple[ChainTx, dict[str, Any]]]
+        self, manifest: DeploymentManifest, done: list[tuple[Any, dict[str, Any]]]
     ) -> None:
         now = datetime.now(UTC)
         tx_rows: list[dict[str, Any]] = []
@@ -337,8 +362,10 @@ class Sender:
                 ),
                 write_rows,
             )
+        if self._mined_nonce is not None:
+            self._mined_nonce = max(self._mined_nonce, *(tx.nonce for tx, _ in done))
 
-    def _revert_reason(self, manifest: DeploymentManifest, tx: ChainTx) -> str:
+    def _revert_reason(self, manifest: DeploymentManifest, tx: Any) -> str:
         """Replay the call to name the contract's custom error (best effort)."""
         data = TypedTransaction.from_bytes(HexBytes(bytes.fromhex(tx.raw))).as_dict()["data"]
         interface = hub.interface(manifest)
