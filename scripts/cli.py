@@ -154,11 +154,15 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="run the demo city: chain, gateway, contracts, API")
     sub.add_parser("chain", help="run only the embedded chain (loopback)")
-    sub.add_parser("deploy", help="deploy the contracts (see `registry deploy --help`)")
-    sub.add_parser("allowlist", help="write Besu's accounts-allowlist from the chain")
-    sub.add_parser("db", help="the API's SQL store: `registry db upgrade`")
-    sub.add_parser("api-key", help="`registry api-key create --department FB02 --registers TRADE`")
-    sub.add_parser("index", help="`registry index rebuild`: re-read chain events from block 0")
+    # Commands with their own parsers take every argument, --help included (add_help=False).
+    for name, text in (
+        ("deploy", "deploy the contracts (see `registry deploy --help`)"),
+        ("allowlist", "write Besu's accounts-allowlist from the chain"),
+        ("db", "the API's SQL store: `registry db upgrade`"),
+        ("api-key", "department API keys: `registry api-key create|list|revoke` (--help)"),
+        ("index", "`registry index rebuild`: re-read chain events from block 0"),
+    ):
+        sub.add_parser(name, help=text, add_help=False)
     args, rest = parser.parse_known_args(argv)
     if args.command in PASS_THROUGH:
         return PASS_THROUGH[args.command](rest)

@@ -8,7 +8,8 @@
 Seeding is idempotent: every write carries a fixed ``Idempotency-Key``, so a second run gets the
 first run's answers (same record ids) and changes nothing. The API key comes from
 ``registry api-key create`` (run as a child process; the scripts never import the API's code) and
-is kept in ``<data_dir>/demo-api-key`` (owner-only) for later runs.
+is kept in ``<data_dir>/demo-api-key`` (owner-only) for later runs; it may also issue FB02's
+credential types (``DEMO_ACCREDITATIONS``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from eth_account.signers.local import LocalAccount
 from registry_core.errors import RegistryCoreError
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
+from scripts.credentials_seed import DEMO_ACCREDITATIONS
 from scripts.demo_city import department_id
 from scripts.governance import council_execute
 
@@ -163,7 +165,10 @@ def allow_register_creators(
 
 
 def demo_api_key(*, api_url: str, key_file: Path, env: dict[str, str]) -> str:
-    """The demo's FB02 key: the stored one if the API still accepts it, else a new one."""
+    """The demo's FB02 key: the stored one if the API still accepts it, else a new one.
+
+    Scoped to FB02's registers and to the credential types the council accredited FB02 for.
+    """
     if key_file.exists():
         token = key_file.read_text(encoding="utf-8").strip()
         probe = httpx.get(
@@ -174,7 +179,8 @@ def demo_api_key(*, api_url: str, key_file: Path, env: dict[str, str]) -> str:
             return token
     token = subprocess.run(
         [sys.executable, "-m", "registry_api.admin", "api-key", "create", "--department", "FB02",
-         "--registers", "TRADE", "PROPERTY", "--label", "demo city seeding"],
+         "--registers", "TRADE", "PROPERTY", "--credential-types", *DEMO_ACCREDITATIONS["FB02"],
+         "--label", "demo city seeding"],
         env={**os.environ, **env}, capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
     key_file.parent.mkdir(parents=True, exist_ok=True)

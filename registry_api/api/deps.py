@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from registry_api.core.config import Settings, get_settings
 from registry_api.core.errors import RegistryError
-from registry_api.core.security import Department, authenticate
+from registry_api.core.security import AUTH_CACHE_SECONDS, Department, authenticate
 from registry_core.manifest import DeploymentManifest, ManifestWatcher
 from registry_core.rpc import RpcClient
 
@@ -75,16 +75,22 @@ ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 api_key_header = APIKeyHeader(
     name="X-API-Key",
     auto_error=False,
-    description="A department's API key (`registry api-key create`), scoped to registers",
+    description="A department's API key (`registry api-key create`), scoped to registers and "
+    "credential types",
 )
 
 
-_AUTH_TTL_SECONDS = 30.0
+_AUTH_TTL_SECONDS = AUTH_CACHE_SECONDS
 _auth_cache: dict[str, tuple[float, Department]] = {}
 
 
 def _cached_authenticate(session: Session, token: str) -> Department | None:
-    """Valid tokens are remembered for 30 s (by their hash), so revocation takes up to 30 s."""
+    """Valid tokens are remembered for 30 s (by their hash), so revocation takes up to 30 s.
+
+    ``registry api-key revoke`` runs in another process (and API replicas in others still), so it
+    cannot clear these entries; an accepted key is not looked up again until its entry expires.
+    The scopes are cached with it; they never change after a key is created.
+    """
     digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
     cached = _auth_cache.get(digest)
     now = time.monotonic()

@@ -159,12 +159,20 @@ class ApiKey(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=16)
     department: str = Field(max_length=32, index=True)
     registers: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    # Credential type codes the key may issue ("*": all); any entry also allows status changes.
+    credential_types: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     key_hash: str = Field(max_length=64)
     label: str = Field(default="", max_length=100)
     revoked: bool = False
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    revoked_reason: str = Field(default="", max_length=200)
 
 
 # ---- chain-derived state (rebuilt by the indexer from block 0) ----------------------------

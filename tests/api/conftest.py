@@ -12,7 +12,7 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,9 +110,20 @@ def database_url(
         yield from _postgres_database()
 
 
-def make_key(engine: Engine, department: str, registers: list[str]) -> str:
+def make_key(
+    engine: Engine,
+    department: str,
+    registers: list[str],
+    credential_types: Sequence[str] = (),
+) -> str:
+    """A new API key's token (register scope; credential types: none unless given)."""
     with session_scope(engine) as session:
-        _, token = create_api_key(session=session, department=department, registers=registers)
+        _, token = create_api_key(
+            session=session,
+            department=department,
+            registers=registers,
+            credential_types=list(credential_types),
+        )
     return token
 
 

@@ -53,7 +53,9 @@ def api_env(
     upgrade(database_url)
     engine = make_engine(database_url)
     with session_scope(engine) as session:
-        _, token = create_api_key(session=session, department="FB33", registers=["*"])
+        _, token = create_api_key(
+            session=session, department="FB33", registers=["*"], credential_types=[]
+        )
     engine.dispose()
     env = {
         "CITY_API_RPC_URL": gateway_url,

@@ -66,7 +66,9 @@ def verify_api(
     upgrade(database_url)
     engine = make_engine(database_url)
     with session_scope(engine) as session:
-        _, token = create_api_key(session=session, department=ISSUER, registers=[])
+        _, token = create_api_key(
+            session=session, department=ISSUER, registers=[], credential_types=["PARKING_PERMIT"]
+        )
     engine.dispose()
     env = {
         "CITY_API_RPC_URL": gateway_url,

@@ -1,6 +1,10 @@
 """Credentials: departments issue, batch-issue, suspend, resume and revoke; anyone reads status,
 QR images, DID documents and the signed trust bundle.
 
+An API key issues only the credential types it is scoped to (``registry api-key create
+--credential-types``) and changes status only if it has some credential scope; a refusal is a
+``403`` problem before anything else is looked at (an Idempotency-Key's stored answer included).
+
 The writes sign and anchor on chain within the request and accept an ``Idempotency-Key`` (see
 :class:`_Once`): a client whose request timed out retries with the same key and gets the first
 answer instead of a second credential or a second status transaction.
@@ -30,6 +34,7 @@ from registry_api.api.deps import (
 )
 from registry_api.core.credentials import CredentialService
 from registry_api.core.errors import PROBLEM_BASE, PROBLEM_JSON, RegistryError
+from registry_api.core.security import Department
 from registry_core.credential_types import CREDENTIAL_TYPES, type_code
 from registry_core.did import DidError
 from registry_core.errors import RegistryCoreError, TransactionFailedError
@@ -131,6 +136,31 @@ class QrRequest(BaseModel):
 
 def _problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> RegistryError:
     return RegistryError(status=status, kind=kind, title=title, detail=detail, **extra)
+
+
+def _require_issue_scope(department: Department, type_code_: str) -> None:
+    """The key must be scoped to the type (unknown types are left to the 422 that names them)."""
+    if type_code_ in CREDENTIAL_TYPES and not department.may_issue(type_code_):
+        scope = ", ".join(sorted(department.credential_types)) or "none"
+        raise _problem(
+            403,
+            "credential-type-out-of-scope",
+            "The API key may not issue this credential type",
+            f"this API key ({department.key_id}) of department {department.code} may not issue "
+            f"{type_code_} credentials; its credential types: {scope}",
+            credential_type=type_code_,
+        )
+
+
+def _require_status_scope(department: Department, action: str) -> None:
+    if not department.may_change_credential_status:
+        raise _problem(
+            403,
+            "credential-out-of-scope",
+            "The API key may not change credential status",
+            f"this API key ({department.key_id}) of department {department.code} has no "
+            f"credential types, so it may not {action} credentials",
+        )
 
 
 def _issuer(service: CredentialService, department: str, rpc: Any, manifest: Any) -> Issuer:
@@ -299,8 +329,12 @@ def _once(
 OnceDep = Annotated[_Once, Depends(_once)]
 
 
-def _idempotent_write(status_code: int, instance: str) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI: the replay header on the success answer and the key-reused problem."""
+def _idempotent_write(
+    status_code: int, instance: str, refused: tuple[str, str, str]
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI: the replay header on the success answer, the scope refusal (kind, title, detail)
+    and the key-reused problem."""
+    kind, title, detail = refused
     return {
         status_code: {
             "headers": {
@@ -310,6 +344,20 @@ def _idempotent_write(status_code: int, instance: str) -> dict[int | str, dict[s
                     "schema": {"type": "string", "enum": ["true"]},
                 }
             }
+        },
+        403: {
+            "description": "The API key is not scoped to this credential operation",
+            "content": {
+                PROBLEM_JSON: {
+                    "example": {
+                        "type": PROBLEM_BASE + kind,
+                        "title": title,
+                        "status": 403,
+                        "detail": detail,
+                        "instance": instance,
+                    }
+                }
+            },
         },
         422: {
             "description": "Invalid request, claims or credential; or an Idempotency-Key reused",
@@ -327,6 +375,23 @@ def _idempotent_write(status_code: int, instance: str) -> dict[int | str, dict[s
             },
         },
     }
+
+
+_ISSUE_REFUSED = (
+    "credential-type-out-of-scope",
+    "The API key may not issue this credential type",
+    "this API key (1a2b3c4d5e6f7a8b) of department FB02 may not issue PARKING_PERMIT "
+    "credentials; its credential types: BUSINESS_REG",
+)
+
+
+def _status_refused(action: str) -> tuple[str, str, str]:
+    return (
+        "credential-out-of-scope",
+        "The API key may not change credential status",
+        "this API key (1a2b3c4d5e6f7a8b) of department FB02 has no credential types, so it may "
+        f"not {action} credentials",
+    )
 
 
 @router.get("/types", summary="Credential types with their JSON Schemas")
@@ -349,7 +414,7 @@ def credential_types() -> list[dict[str, Any]]:
     response_model=IssuedOut,
     status_code=201,
     summary="Issue a credential to a holder DID (department API key)",
-    responses=_idempotent_write(201, "/credentials"),
+    responses=_idempotent_write(201, "/credentials", _ISSUE_REFUSED),
 )
 def issue(
     body: IssueRequest,
@@ -359,6 +424,7 @@ def issue(
     manifest: ManifestDep,
     once: OnceDep,
 ) -> Any:
+    _require_issue_scope(department, body.type)
     replayed = once.begin(body)
     if replayed is not None:
         return replayed
@@ -378,7 +444,7 @@ def issue(
     response_model=BatchIssuedOut,
     status_code=201,
     summary="Issue many credentials of one type, anchored as one Merkle root",
-    responses=_idempotent_write(201, "/credentials/batch"),
+    responses=_idempotent_write(201, "/credentials/batch", _ISSUE_REFUSED),
 )
 def issue_batch(
     body: BatchIssueRequest,
@@ -388,6 +454,7 @@ def issue_batch(
     manifest: ManifestDep,
     once: OnceDep,
 ) -> Any:
+    _require_issue_scope(department, body.type)
     replayed = once.begin(body)
     if replayed is not None:
         return replayed
@@ -457,12 +524,13 @@ def _change(
     action: str,
     credential_hash: str,
     body: StatusChange,
-    department: Any,
+    department: Department,
     service: CredentialService,
     rpc: Any,
     manifest: Any,
     once: _Once,
 ) -> Any:
+    _require_status_scope(department, action)
     replayed = once.begin(body)
     if replayed is not None:
         return replayed
@@ -482,7 +550,7 @@ def _change(
     "/{credential_hash}/revoke",
     response_model=StatusOut,
     summary="Revoke for good",
-    responses=_idempotent_write(200, "/credentials/0x…/revoke"),
+    responses=_idempotent_write(200, "/credentials/0x…/revoke", _status_refused("revoke")),
 )
 def revoke(
     credential_hash: str,
@@ -500,7 +568,7 @@ def revoke(
     "/{credential_hash}/suspend",
     response_model=StatusOut,
     summary="Suspend",
-    responses=_idempotent_write(200, "/credentials/0x…/suspend"),
+    responses=_idempotent_write(200, "/credentials/0x…/suspend", _status_refused("suspend")),
 )
 def suspend(
     credential_hash: str,
@@ -518,7 +586,7 @@ def suspend(
     "/{credential_hash}/resume",
     response_model=StatusOut,
     summary="Resume a suspension",
-    responses=_idempotent_write(200, "/credentials/0x…/resume"),
+    responses=_idempotent_write(200, "/credentials/0x…/resume", _status_refused("resume")),
 )
 def resume(
     credential_hash: str,
