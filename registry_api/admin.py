@@ -25,7 +25,7 @@ from registry_api.chain.indexer import rebuild
 from registry_api.core.config import get_settings
 from registry_api.core.db import make_engine, session_scope, upgrade
 from registry_api.core.security import (
-    AUTH_CACHE_SECONDS,
+    REVOCATION_CHECK_SECONDS,
     create_api_key,
     list_api_keys,
     revoke_api_key,
@@ -239,9 +239,8 @@ def _revoke(engine: Engine, args: argparse.Namespace) -> int:
         )
         return 0
     print(
-        f"API key {row.id} of {row.department}{label} revoked. API processes refuse it within "
-        f"{AUTH_CACHE_SECONDS:.0f} s (each remembers a key it accepted for up to "
-        f"{AUTH_CACHE_SECONDS:.0f} s); restart them to refuse it at once."
+        f"API key {row.id} of {row.department}{label} revoked; running API processes refuse it "
+        f"within {REVOCATION_CHECK_SECONDS:.0f} s."
     )
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -13,7 +14,13 @@ from sqlmodel import Session
 
 from registry_api.core.config import Settings, get_settings
 from registry_api.core.errors import RegistryError
-from registry_api.core.security import AUTH_CACHE_SECONDS, Department, authenticate
+from registry_api.core.security import (
+    AUTH_CACHE_SECONDS,
+    REVOCATION_CHECK_SECONDS,
+    Department,
+    authenticate,
+    revoked_count,
+)
 from registry_core.manifest import DeploymentManifest, ManifestWatcher
 from registry_core.rpc import RpcClient
 
@@ -80,27 +87,43 @@ api_key_header = APIKeyHeader(
 )
 
 
-_AUTH_TTL_SECONDS = AUTH_CACHE_SECONDS
 _auth_cache: dict[str, tuple[float, Department]] = {}
+_revocations = {"count": -1, "checked_at": float("-inf")}
+_auth_lock = threading.Lock()
+
+
+def _forget_if_revoked(session: Session, now: float) -> None:
+    """Empty the cache when the store counts a new revocation (asked at most once a second)."""
+    with _auth_lock:
+        if now - _revocations["checked_at"] < REVOCATION_CHECK_SECONDS:
+            return
+        _revocations["checked_at"] = now
+    count = revoked_count(session)
+    with _auth_lock:
+        if count != _revocations["count"]:
+            _revocations["count"] = count
+            _auth_cache.clear()
 
 
 def _cached_authenticate(session: Session, token: str) -> Department | None:
-    """Valid tokens are remembered for 30 s (by their hash), so revocation takes up to 30 s.
+    """Accepted tokens are remembered for ``AUTH_CACHE_SECONDS`` (by their hash).
 
     ``registry api-key revoke`` runs in another process (and API replicas in others still), so it
-    cannot clear these entries; an accepted key is not looked up again until its entry expires.
-    The scopes are cached with it; they never change after a key is created.
+    cannot reach these entries; instead every process asks the store at most once a second how
+    many keys were revoked, and forgets all entries when the count moved: a revoked key is refused
+    within about a second everywhere. The scopes are cached with a key; they never change.
     """
+    now = time.monotonic()
+    _forget_if_revoked(session, now)
     digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
     cached = _auth_cache.get(digest)
-    now = time.monotonic()
     if cached is not None and cached[0] > now:
         return cached[1]
     department = authenticate(session=session, token=token)
     if department is not None:
         if len(_auth_cache) > 10_000:
             _auth_cache.clear()
-        _auth_cache[digest] = (now + _AUTH_TTL_SECONDS, department)
+        _auth_cache[digest] = (now + AUTH_CACHE_SECONDS, department)
     return department
 
 

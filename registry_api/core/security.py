@@ -16,15 +16,17 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from registry_api.models.tables import ApiKey, utcnow
 from registry_core.credential_types import CREDENTIAL_TYPES
 
-# How long an API process keeps accepting a key it has authenticated without asking the store
-# again (registry_api.api.deps): a revocation takes effect within this time.
+# How long an API process keeps a key it has authenticated without looking it up again, and how
+# often it asks the store whether any key was revoked since (registry_api.api.deps): a revocation
+# takes effect within REVOCATION_CHECK_SECONDS in every API process.
 AUTH_CACHE_SECONDS = 30.0
+REVOCATION_CHECK_SECONDS = 1.0
 TOKEN_PREFIX = "crk"  # noqa: S105  (a prefix, not a secret)
 _TOKEN = re.compile(r"^crk_([a-f0-9]{16})_([A-Za-z0-9_-]{43})$")
 _DUMMY_HASH = hashlib.sha256(b"no such key").hexdigest()
@@ -110,8 +112,7 @@ def revoke_api_key(
     """Mark the key revoked; returns it (None if there is no such key) and whether this call
     revoked it (False: it was revoked before, and its first revocation's time and reason stay).
 
-    API processes that authenticated the key recently keep accepting it until their cache entry
-    expires (``AUTH_CACHE_SECONDS``, see ``registry_api.api.deps``).
+    API processes notice within ``REVOCATION_CHECK_SECONDS`` (see ``registry_api.api.deps``).
     """
     result = session.execute(
         update(ApiKey)
@@ -121,6 +122,11 @@ def revoke_api_key(
     )
     revoked_now = getattr(result, "rowcount", 0) == 1
     return session.get(ApiKey, key_id), revoked_now
+
+
+def revoked_count(session: Session) -> int:
+    """How many keys were ever revoked: it only grows, so a change means a new revocation."""
+    return int(session.exec(select(func.count()).where(col(ApiKey.revoked).is_(True))).one())
 
 
 def authenticate(*, session: Session, token: str) -> Department | None:
