@@ -17,6 +17,10 @@ pragma solidity ^0.8.28;
 ///   therefore anchored either all singly or all in batches; the on-chain record views only know
 ///   singly anchored versions.
 ///
+/// Several single writes of one signer can share a transaction through {tryEach}: each call runs on
+/// its own (as if sent alone, same `msg.sender`), and one that reverts is reported by
+/// {BatchedCallFailed} without undoing the others.
+///
 /// Batch leaves follow OpenZeppelin's `StandardMerkleTree` convention (double hash, sorted pairs):
 /// `leaf = keccak256(bytes.concat(keccak256(abi.encode(registerId, recordId, versionIndex,
 /// contentHash, previousHash, status))))` with leaf types
@@ -144,6 +148,8 @@ interface IRegisterHub {
     error RegisterInvalidProof(bytes32 merkleRoot, bytes32 leaf);
     /// @notice `leaf` of batch `merkleRoot` is erased already.
     error RegisterBatchLeafErased(bytes32 merkleRoot, bytes32 leaf);
+    /// @notice {tryEach} got `count` calls; 1..`maxCalls` are allowed.
+    error RegisterInvalidCallCount(uint256 count, uint256 maxCalls);
 
     /// @notice Register `registerId` was created for department `owningDepartment` by `account`.
     event RegisterCreated(
@@ -193,6 +199,10 @@ interface IRegisterHub {
         uint8 reasonCode,
         address indexed signer
     );
+
+    /// @notice Call `index` of a {tryEach} by `signer` reverted with `revertData` (e.g. one of the
+    /// custom errors above); the transaction's other calls stand.
+    event BatchedCallFailed(uint256 index, bytes revertData, address indexed signer);
 
     /// @notice Lets (`allowed`) or stops department `departmentId` creating its own registers.
     /// @dev Requirements: caller is the council; the department exists. Nothing happens if the
@@ -297,6 +307,17 @@ interface IRegisterHub {
         BatchVersion calldata batchVersion,
         uint8 reasonCode
     ) external;
+
+    /// @notice Runs each of `calls` (ABI-encoded calls of this hub's functions) on its own, in order,
+    /// with the caller's authority: a call that reverts emits {BatchedCallFailed} and leaves no
+    /// trace, the others take effect as if sent in their own transactions.
+    /// @dev Requirements: 1 <= `calls.length` <= {MAX_CALLS}. Each call checks its own requirements.
+    /// Emits: the events of the calls that succeed; {BatchedCallFailed} for each one that reverts.
+    /// @param calls The calls, e.g. `abi.encodeCall(IRegisterHub.createRecord, (...))`.
+    function tryEach(bytes[] calldata calls) external;
+
+    /// @notice Maximum number of calls of one {tryEach}.
+    function MAX_CALLS() external view returns (uint256);
 
     /// @notice Maximum name length in bytes.
     function MAX_NAME_LENGTH() external view returns (uint256);

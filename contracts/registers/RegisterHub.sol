@@ -29,6 +29,7 @@ contract RegisterHub is IRegisterHub {
     uint256 public constant MAX_NAME_LENGTH = 64;
     /// @inheritdoc IRegisterHub
     uint256 public constant MAX_BATCH_LEAVES = 1024;
+    uint256 public constant MAX_CALLS = 256;
     /// @inheritdoc IRegisterHub
     uint256 public constant MAX_RECORD_VERSIONS = 10_000;
 
@@ -161,6 +162,23 @@ contract RegisterHub is IRegisterHub {
         if (rec.versions[versionIndex].status == Status.Erased) revert RegisterVersionErased(recordId, versionIndex);
         _requireReasonCode(reasonCode);
         _eraseVersion(registerId, recordId, versionIndex, reasonCode, msg.sender);
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Several single writes in one transaction
+    // ----------------------------------------------------------------------------------------
+
+    /// @inheritdoc IRegisterHub
+    function tryEach(bytes[] calldata calls) external {
+        if (calls.length == 0 || calls.length > MAX_CALLS) {
+            revert RegisterInvalidCallCount(calls.length, MAX_CALLS);
+        }
+        for (uint256 i = 0; i < calls.length; ++i) {
+            // delegatecall to this very code keeps msg.sender, so every call is authorised exactly
+            // as if sent alone; a reverting call's frame is undone, the loop goes on.
+            (bool ok, bytes memory revertData) = address(this).delegatecall(calls[i]);
+            if (!ok) emit BatchedCallFailed(i, revertData, msg.sender);
+        }
     }
 
     // ----------------------------------------------------------------------------------------

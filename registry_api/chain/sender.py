@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 
 RPC_CHUNK = 200
 PENDING_FETCH = 5000
+# Gas of a tryEach beyond its calls' own limits: the transaction, and a delegatecall per call.
+GROUP_GAS = 50_000
+CALL_GAS = 10_000
 WRITE_COLUMNS: tuple[Any, ...] = (
     Write.seq,
     Write.id,
@@ -63,6 +66,7 @@ WRITE_COLUMNS: tuple[Any, ...] = (
 )
 OPEN_TX_COLUMNS: tuple[Any, ...] = (
     ChainTx.id,
+    ChainTx.function,
     ChainTx.nonce,
     ChainTx.raw,
     ChainTx.tx_hash,
@@ -116,6 +120,7 @@ class _Plan:
     leaves: dict[str, bytes] = field(default_factory=dict)  # write id -> leaf
     root: bytes | None = None
     tree: MerkleTree | None = None
+    gas: int | None = None  # set for a group of calls; else hub.GAS of the function
 
 
 class Sender:
@@ -130,6 +135,7 @@ class Sender:
         account: LocalAccount,
         read_engine: Engine | None = None,
         max_batch_leaves: int = 1024,
+        max_calls_per_tx: int = 64,
         max_txs_per_round: int = 200,
         resend_after: float = 3.0,
         lease_seconds: float = 15.0,
@@ -142,6 +148,7 @@ class Sender:
         self.signer = Signer(account, self.rpc)
         self.address = self.signer.address
         self.max_batch_leaves = max_batch_leaves
+        self.max_calls_per_tx = max_calls_per_tx
         self.max_txs_per_round = max_txs_per_round
         self.resend_after = resend_after
         self.lease_seconds = lease_seconds
@@ -321,8 +328,13 @@ class Sender:
         now = datetime.now(UTC)
         tx_rows: list[dict[str, Any]] = []
         write_rows: list[dict[str, Any]] = []
+        failed_calls: dict[int, dict[int, str]] = {}  # tx id -> call index -> reason
         for tx, receipt in done:
             ok = int(receipt["status"], 16) == 1
+            if ok and tx.function == "tryEach":
+                failures = self._failed_calls(manifest, receipt)
+                if failures:
+                    failed_calls[tx.id] = failures
             tx_rows.append(
                 {
                     "t_id": tx.id,
@@ -362,8 +374,40 @@ class Sender:
                 ),
                 write_rows,
             )
+            for tx_id, failures in failed_calls.items():
+                # Call i of a group is the tx's i-th write in outbox order (as planned).
+                seqs = session.execute(
+                    sa_select(col(Write.seq))
+                    .where(col(Write.tx_id) == tx_id)
+                    .order_by(col(Write.seq))
+                ).scalars()
+                failed = [
+                    {"w_seq": seq, "w_error": failures[index]}
+                    for index, seq in enumerate(seqs)
+                    if index in failures
+                ]
+                session.execute(
+                    update(write_table)
+                    .where(write_table.c.seq == bindparam("w_seq"))
+                    .values(status="failed", anchored_at=None, error=bindparam("w_error")),
+                    failed,
+                )
         if self._mined_nonce is not None:
             self._mined_nonce = max(self._mined_nonce, *(tx.nonce for tx, _ in done))
+
+    @staticmethod
+    def _failed_calls(manifest: DeploymentManifest, receipt: dict[str, Any]) -> dict[int, str]:
+        """The calls of a mined tryEach that reverted (BatchedCallFailed), with their errors."""
+        interface = hub.interface(manifest)
+        failures: dict[int, str] = {}
+        for entry in receipt.get("logs", []):
+            event = interface.decode_log(entry)
+            if event is None or event.name != "BatchedCallFailed":
+                continue
+            decoded = interface.decode_error(bytes(event.args["revertData"]))
+            what = decoded if decoded is not None else "0x" + bytes(event.args["revertData"]).hex()
+            failures[int(event.args["index"])] = f"the call reverted: {what}"[:500]
+        return failures
 
     def _revert_reason(self, manifest: DeploymentManifest, tx: Any) -> str:
         """Replay the call to name the contract's custom error (best effort)."""
@@ -475,6 +519,8 @@ class Sender:
 
     @staticmethod
     def _gas(plan: _Plan) -> int:
+        if plan.gas is not None:
+            return plan.gas
         if plan.function == "eraseBatchVersion":
             return hub.GAS[plan.function] + 10_000 * 12
         return hub.GAS[plan.function]
@@ -516,8 +562,31 @@ class Sender:
             for w, _ in items:
                 pending_leaf_writes.pop(w.id, None)
 
+        # Single-mode calls of the round share tryEach transactions (each call still on its own
+        # on chain); a group of one is sent as the plain call.
+        group: list[_Plan] = []
+
+        def flush_group() -> None:
+            if len(group) == 1:
+                plans.append(group[0])
+            elif group:
+                plans.append(
+                    _Plan(
+                        function="tryEach",
+                        data=hub.encode(manifest, "tryEach", [p.data for p in group]),
+                        writes=[p.writes[0] for p in group],
+                        gas=GROUP_GAS + sum(self._gas(p) + CALL_GAS for p in group),
+                    )
+                )
+            group.clear()
+
+        def single(plan: _Plan) -> None:
+            group.append(plan)
+            if len(group) >= self.max_calls_per_tx:
+                flush_group()
+
         def budget_left() -> bool:
-            return len(plans) + len(open_batches) < self.max_txs_per_round
+            return len(plans) + len(open_batches) + bool(group) < self.max_txs_per_round
 
         for write in writes:
             if not budget_left():
@@ -555,11 +624,12 @@ class Sender:
                     ).one()
                 if anchoring.id in pending_leaf_writes:
                     flush(pending_leaf_writes[anchoring.id])
-                plans.append(self._erase_batch_plan(manifest, write, version, anchoring, plans))
+                single(self._erase_batch_plan(manifest, write, version, anchoring, plans))
                 continue
-            plans.append(self._single_plan(manifest, write, version))
+            single(self._single_plan(manifest, write, version))
         for register_id in list(open_batches):
             flush(register_id)
+        flush_group()
         return plans
 
     def _register_plan(self, session: Session, manifest: DeploymentManifest, write: Any) -> _Plan:

@@ -76,6 +76,7 @@ class Workers:
                 manifest_loader=manifest,
                 account=account,
                 max_batch_leaves=settings.sender_max_batch_leaves,
+                max_calls_per_tx=settings.sender_max_calls_per_tx,
                 max_txs_per_round=settings.sender_max_txs_per_round,
                 resend_after=settings.sender_resend_after_seconds,
                 lease_seconds=settings.lease_seconds,

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     bulk_max_records: int = Field(1000, ge=1, le=10_000)
     page_max: int = Field(500, ge=1, le=10_000)
     sender_max_batch_leaves: int = Field(1024, ge=1, le=1024)
+    # Single-mode writes of one round share a tryEach transaction, at most this many per tx.
+    sender_max_calls_per_tx: int = Field(64, ge=1, le=100)
     sender_max_txs_per_round: int = Field(200, ge=1, le=1000)
     sender_resend_after_seconds: float = Field(3.0, gt=0)
     lease_seconds: float = Field(15.0, gt=0)

@@ -10,15 +10,24 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from registry_api.chain import hub
 from registry_api.chain.indexer import rebuild
 from registry_api.core.config import Settings
 from registry_api.core.db import session_scope
+from registry_api.core.security import Department
 from registry_api.main import create_app
-from registry_api.models.tables import ChainBatch, ChainRegister, ChainVersion, Record, Write
+from registry_api.models.tables import (
+    ChainBatch,
+    ChainRegister,
+    ChainVersion,
+    Record,
+    RecordVersion,
+    Write,
+)
+from registry_api.services import registers as service
 from registry_core.merkle import verify
 from tests.api.conftest import PASSPHRASE, Departments, make_key, problem_of
 from tests.api_process import poll
@@ -215,6 +224,46 @@ def test_single_record_erase(api: Api) -> None:
     record = api.client.get(f"{base}/{record_id}", headers=api.fb02).json()
     assert record["versions"][0]["on_chain"]["status"] == "erased"
     assert record["versions"][0]["on_chain"]["erasure_reason"] == 5
+
+
+def test_single_writes_share_a_transaction_and_a_failing_call_fails_alone(api: Api) -> None:
+    """Single writes of one sender round go out as one tryEach; a call the chain refuses is
+    reported for its own write only (here: a version whose hash was zeroed in the store behind
+    the API's back, which createRecord refuses), the others are anchored."""
+    signer = api.client.app.state.signers["FB02"]  # type: ignore[attr-defined]
+    department = Department(code="FB02", key_id="test", registers=frozenset({"*"}))
+    with session_scope(api.engine) as session:  # one commit: the sender sees all three at once
+        register = service.get_register(session=session, register_id=api.register_id)
+        accepted = service.create_records(
+            session=session,
+            department=department,
+            signer=signer,
+            register=register,
+            contents=[business(f"Gruppe {i} GmbH") for i in range(3)],
+            mode="single",
+        )
+        session.execute(
+            update(RecordVersion)
+            .where(col(RecordVersion.record_id) == accepted[1].record_id)
+            .values(content_hash=hub.ZERO_HASH)
+        )
+
+    def settled() -> list[dict[str, Any]] | None:
+        bodies = [
+            api.client.get(f"/writes/{w.write_id}", headers=api.fb02).json() for w in accepted
+        ]
+        return bodies if all(b["status"] in ("anchored", "failed") for b in bodies) else None
+
+    first, broken, last = poll(settled, what="the three single writes to settle")
+    assert first["status"] == last["status"] == "anchored", (first, last)
+    assert first["tx_hash"] == last["tx_hash"] == broken["tx_hash"], "one shared transaction"
+    assert broken["status"] == "failed", broken
+    assert "RegisterInvalidContentHash" in broken["error"], broken
+    for write in (first, last):
+        record = api.client.get(
+            f"/registers/{api.register_id}/records/{write['record_id']}", headers=api.fb02
+        ).json()
+        assert record["versions"][0]["on_chain"]["status"] == "active", record
 
 
 def test_list_and_search_with_pagination(api: Api) -> None:
