@@ -29,6 +29,7 @@ contract RegisterHub is IRegisterHub {
     uint256 public constant MAX_NAME_LENGTH = 64;
     /// @inheritdoc IRegisterHub
     uint256 public constant MAX_BATCH_LEAVES = 1024;
+    /// @inheritdoc IRegisterHub
     uint256 public constant MAX_CALLS = 256;
     /// @inheritdoc IRegisterHub
     uint256 public constant MAX_RECORD_VERSIONS = 10_000;

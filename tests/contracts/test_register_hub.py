@@ -5,6 +5,8 @@ from __future__ import annotations
 import brownie
 import pytest
 from brownie.test import given
+from eth_abi import decode, encode
+from eth_utils import keccak, to_checksum_address
 from helpers import chain_settings
 from hypothesis import assume, example
 from hypothesis import strategies as st
@@ -710,6 +712,420 @@ def test_erase_version_in_unknown_batch_reverts(hub, trade_clerk):
             ERASURE_DATA_SUBJECT_REQUEST,
             {"from": trade_clerk},
         )
+
+
+# -------------------------------------------------------------------------------------------------
+# Several writes in one transaction: tryEach
+# -------------------------------------------------------------------------------------------------
+
+MAX_CALLS = 256
+BLOCK_GAS_LIMIT = 30_000_000  # city-anvil's (brownie sends every transaction with all of it)
+
+
+def error_data(signature: str, *args: object) -> str:
+    """The revert data of custom error ``signature`` with ``args``, selector followed by the
+    ABI-encoded arguments, as ``BatchedCallFailed.revertData`` carries it (hex)."""
+    custom_error(signature, *args)  # asserts that brownie knows the error (it is in an ABI)
+    types = [t for t in signature[signature.index("(") + 1 : -1].split(",") if t]
+    return "0x" + (keccak(text=signature)[:4] + encode(types, list(args))).hex()
+
+
+BATCHED_CALL_FAILED = keccak(text="BatchedCallFailed(uint256,bytes,address)")
+
+
+def failed_calls(tx) -> list[tuple[int, str, str]]:
+    """(index, revertData as hex, signer) of each BatchedCallFailed of ``tx``, in order.
+
+    Decoded from the raw logs: brownie decodes an empty ``bytes`` field as 0x00, which would hide
+    the difference between no revert data and a zero byte.
+    """
+    failures = []
+    for log in tx.logs:
+        if bytes(log["topics"][0]) != BATCHED_CALL_FAILED:
+            continue
+        assert log["address"] == tx.receiver, "BatchedCallFailed of another contract"
+        index, revert_data = decode(["uint256", "bytes"], bytes(log["data"]))
+        signer = to_checksum_address(bytes(log["topics"][1])[12:])
+        failures.append((index, "0x" + revert_data.hex(), signer))
+    return failures
+
+
+def anchored_events(tx) -> list[dict]:
+    """The RecordVersionAnchored events of ``tx``, in order, as plain dicts."""
+    if "RecordVersionAnchored" not in tx.events:
+        return []
+    return [dict(event) for event in tx.events["RecordVersionAnchored"]]
+
+
+def anchored(record_id, version_index, content, previous, status, signer) -> dict:
+    """A RecordVersionAnchored event of the trade register, as ``anchored_events`` lists it."""
+    return {
+        "registerId": "0x" + REGISTER_TRADE.hex(),
+        "recordId": "0x" + record_id.hex(),
+        "versionIndex": version_index,
+        "contentHash": "0x" + content.hex(),
+        "previousHash": "0x" + previous.hex(),
+        "status": status,
+        "signer": signer.address,
+    }
+
+
+def create_call(hub, record_id: bytes, content: bytes, register_id: bytes = REGISTER_TRADE):
+    """The calldata of ``createRecord(register_id, record_id, content)``."""
+    return hub.createRecord.encode_input(register_id, record_id, content)
+
+
+def assert_not_anchored(hub, record_id: bytes, content: bytes) -> None:
+    """Neither ``record_id`` nor ``content`` is singly anchored."""
+    assert hub.versionCount(record_id) == 0
+    assert hub.registerOf(record_id) == "0x" + ZERO.hex()
+    assert plain(hub.anchorOf(content)) == (False, "0x" + ZERO.hex(), 0)
+
+
+def hub_versions(hub, record_id: bytes) -> list[tuple[bytes, int, int]]:
+    """(contentHash, status, erasureReason) of each singly anchored version of ``record_id``."""
+    return [
+        (bytes(version[0]), version[2], version[5])
+        for version in (hub.version(record_id, i) for i in range(hub.versionCount(record_id)))
+    ]
+
+
+def test_try_each_runs_every_call_in_order(hub, trade_clerk):
+    """Create, amend, close and erase in one transaction; each call sees the ones before it, and
+    the records end as if the calls had been sent one by one."""
+    record_a, record_b = h("record:a"), h("record:b")
+    calls = [
+        create_call(hub, record_a, h("a0")),
+        hub.amendRecord.encode_input(record_a, h("a1"), h("a0")),
+        create_call(hub, record_b, h("b0")),
+        hub.closeRecord.encode_input(record_b, h("b-closing"), h("b0")),
+        hub.eraseVersion.encode_input(record_a, 0, ERASURE_DATA_SUBJECT_REQUEST),
+    ]
+
+    tx = hub.tryEach(calls, {"from": trade_clerk})
+
+    assert failed_calls(tx) == []
+    assert [event.name for event in tx.events] == ["RecordVersionAnchored"] * 4 + ["VersionErased"]
+    assert anchored_events(tx) == [
+        anchored(record_a, 0, h("a0"), ZERO, ACTIVE, trade_clerk),
+        anchored(record_a, 1, h("a1"), h("a0"), ACTIVE, trade_clerk),
+        anchored(record_b, 0, h("b0"), ZERO, ACTIVE, trade_clerk),
+        anchored(record_b, 1, h("b-closing"), h("b0"), CLOSED, trade_clerk),
+    ]
+    assert tx.events["VersionErased"] == {
+        "registerId": "0x" + REGISTER_TRADE.hex(),
+        "recordId": "0x" + record_a.hex(),
+        "versionIndex": 0,
+        "reasonCode": ERASURE_DATA_SUBJECT_REQUEST,
+        "signer": trade_clerk,
+    }
+    expected = {  # recordId -> [(contentHash, previousHash, status, erasureReason), ...]
+        record_a: [
+            (h("a0"), ZERO, ERASED, ERASURE_DATA_SUBJECT_REQUEST),
+            (h("a1"), h("a0"), ACTIVE, 0),
+        ],
+        record_b: [(h("b0"), ZERO, AMENDED, 0), (h("b-closing"), h("b0"), CLOSED, 0)],
+    }
+    for record_id, versions in expected.items():
+        assert hub.registerOf(record_id) == "0x" + REGISTER_TRADE.hex()
+        assert hub.versionCount(record_id) == len(versions)
+        for index, (content, previous, status, reason) in enumerate(versions):
+            assert plain(hub.version(record_id, index)) == (
+                "0x" + content.hex(),
+                "0x" + previous.hex(),
+                status,
+                tx.block_number,
+                trade_clerk,
+                reason,
+            ), f"version {index} of {record_id.hex()}"
+            assert plain(hub.anchorOf(content)) == (True, "0x" + record_id.hex(), index)
+
+
+# A call that fails in the middle of [amend RECORD to v1, <it>, create record:after], given the
+# prepared RECORD (v0): its calldata, its exact error, and the record id and content hash it names.
+FAILING_CALLS = {
+    "stale amend": (
+        lambda hub: hub.amendRecord.encode_input(RECORD, h("v1-lost-race"), h("v0")),
+        ("RegisterStaleVersion(bytes32,bytes32,bytes32)", RECORD, h("v0"), h("v1")),
+        RECORD,
+        h("v1-lost-race"),
+    ),
+    "unknown record": (
+        lambda hub: hub.amendRecord.encode_input(h("record:unknown"), h("unknown"), h("v0")),
+        ("RegisterUnknownRecord(bytes32)", h("record:unknown")),
+        h("record:unknown"),
+        h("unknown"),
+    ),
+    "duplicate record id": (
+        lambda hub: create_call(hub, RECORD, h("duplicate")),
+        ("RegisterRecordExists(bytes32)", RECORD),
+        RECORD,
+        h("duplicate"),
+    ),
+    "content anchored by the call before": (
+        lambda hub: create_call(hub, h("record:reuse"), h("v1")),
+        ("RegisterContentAnchored(bytes32,bytes32,uint256)", h("v1"), RECORD, 1),
+        h("record:reuse"),
+        h("v1"),
+    ),
+    "unknown version": (
+        lambda hub: hub.eraseVersion.encode_input(RECORD, 2, ERASURE_DATA_SUBJECT_REQUEST),
+        ("RegisterUnknownVersion(bytes32,uint256,uint256)", RECORD, 2, 2),
+        RECORD,
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("failing", FAILING_CALLS)
+def test_try_each_failing_call_is_reported_and_undone(prepared, trade_clerk, failing):
+    """The failing call is reported with its index and exact error; the calls around it stand."""
+    calldata, error, record_id, content = FAILING_CALLS[failing]
+    calls = [
+        prepared.amendRecord.encode_input(RECORD, h("v1"), h("v0")),
+        calldata(prepared),
+        create_call(prepared, h("record:after"), h("after")),
+    ]
+
+    tx = prepared.tryEach(calls, {"from": trade_clerk})
+
+    assert failed_calls(tx) == [(1, error_data(*error), trade_clerk.address)]
+    assert [event.name for event in tx.events] == [
+        "RecordVersionAnchored",
+        "BatchedCallFailed",
+        "RecordVersionAnchored",
+    ]
+    assert anchored_events(tx) == [
+        anchored(RECORD, 1, h("v1"), h("v0"), ACTIVE, trade_clerk),
+        anchored(h("record:after"), 0, h("after"), ZERO, ACTIVE, trade_clerk),
+    ]
+    # The failing call left no trace: RECORD is exactly v0 amended by v1, nothing else is new.
+    assert hub_versions(prepared, RECORD) == [(h("v0"), AMENDED, 0), (h("v1"), ACTIVE, 0)]
+    assert hub_versions(prepared, h("record:after")) == [(h("after"), ACTIVE, 0)]
+    if record_id != RECORD:
+        assert prepared.versionCount(record_id) == 0
+        assert prepared.registerOf(record_id) == "0x" + ZERO.hex()
+    if content not in (None, h("v1")):
+        assert plain(prepared.anchorOf(content)) == (False, "0x" + ZERO.hex(), 0)
+    assert plain(prepared.anchorOf(h("v1"))) == (True, "0x" + RECORD.hex(), 1)
+
+
+def test_try_each_reports_a_call_of_no_hub_function(prepared, trade_clerk):
+    """The hub has no fallback: unknown calldata fails without revert data."""
+    calls = ["0xdeadbeef", create_call(prepared, h("record:after"), h("after"))]
+
+    tx = prepared.tryEach(calls, {"from": trade_clerk})
+
+    assert failed_calls(tx) == [(0, "0x", trade_clerk.address)]
+    assert prepared.versionCount(h("record:after")) == 1
+
+
+@pytest.mark.parametrize("caller", ["land_clerk", "stranger", "council"])
+def test_try_each_by_account_of_no_writing_department_fails_every_call(prepared, request, caller):
+    """Each call is authorised as the tryEach caller's own: the hub lends it no authority."""
+    account = request.getfixturevalue(caller)
+    calls = [create_call(prepared, h(f"record:{i}"), h(f"content:{i}")) for i in range(3)]
+
+    tx = prepared.tryEach(calls, {"from": account})
+
+    unauthorized = error_data(
+        "RegisterUnauthorizedAccount(bytes32,address)", REGISTER_TRADE, account.address
+    )
+    assert failed_calls(tx) == [(i, unauthorized, account.address) for i in range(3)]
+    assert anchored_events(tx) == []
+    for i in range(3):
+        assert_not_anchored(prepared, h(f"record:{i}"), h(f"content:{i}"))
+
+
+def test_try_each_by_suspended_department_fails_every_call(
+    prepared, directory, council, trade_clerk
+):
+    directory.suspendDepartment(DEPT_TRADE, {"from": council})
+    calls = [
+        create_call(prepared, h("record:new"), h("new")),
+        prepared.amendRecord.encode_input(RECORD, h("v1"), h("v0")),
+        prepared.eraseVersion.encode_input(RECORD, 0, ERASURE_DATA_SUBJECT_REQUEST),
+    ]
+
+    tx = prepared.tryEach(calls, {"from": trade_clerk})
+
+    suspended = error_data("RegisterDepartmentSuspended(bytes32)", DEPT_TRADE)
+    assert failed_calls(tx) == [(i, suspended, trade_clerk.address) for i in range(3)]
+    assert [event.name for event in tx.events] == ["BatchedCallFailed"] * 3
+    assert_not_anchored(prepared, h("record:new"), h("new"))
+    assert hub_versions(prepared, RECORD) == [(h("v0"), ACTIVE, 0)]
+
+
+def test_try_each_checks_each_call_against_its_own_register(prepared, council, land_clerk):
+    """A land clerk's tryEach writes the land office's register and fails on the trade one's."""
+    prepared.createRegister(
+        REGISTER_PROPERTY, "Property", SCHEMA_PROPERTY_V1, DEPT_LAND, {"from": council}
+    )
+    calls = [
+        create_call(prepared, h("record:land"), h("land"), REGISTER_PROPERTY),
+        create_call(prepared, h("record:trade"), h("trade")),
+        prepared.amendRecord.encode_input(RECORD, h("v1"), h("v0")),
+    ]
+
+    tx = prepared.tryEach(calls, {"from": land_clerk})
+
+    unauthorized = error_data(
+        "RegisterUnauthorizedAccount(bytes32,address)", REGISTER_TRADE, land_clerk.address
+    )
+    assert failed_calls(tx) == [
+        (1, unauthorized, land_clerk.address),
+        (2, unauthorized, land_clerk.address),
+    ]
+    assert tx.events["RecordVersionAnchored"]["registerId"] == "0x" + REGISTER_PROPERTY.hex()
+    assert tx.events["RecordVersionAnchored"]["signer"] == land_clerk
+    assert prepared.registerOf(h("record:land")) == "0x" + REGISTER_PROPERTY.hex()
+    assert_not_anchored(prepared, h("record:trade"), h("trade"))
+    assert hub_versions(prepared, RECORD) == [(h("v0"), ACTIVE, 0)]
+
+
+def test_try_each_council_calls_keep_the_council_as_caller(hub, council, stranger):
+    """The council's own calls work through tryEach (msg.sender is kept), a stranger's do not."""
+    tx = hub.tryEach([hub.setRegisterCreator.encode_input(DEPT_LAND, True)], {"from": stranger})
+
+    assert failed_calls(tx) == [
+        (0, error_data("RegisterCallerNotCouncil(address)", stranger.address), stranger.address)
+    ]
+    assert hub.isRegisterCreator(DEPT_LAND) is False
+
+    tx = hub.tryEach(
+        [
+            hub.setRegisterCreator.encode_input(DEPT_LAND, True),
+            hub.createRegister.encode_input(
+                REGISTER_PROPERTY, "Property", SCHEMA_PROPERTY_V1, DEPT_LAND
+            ),
+        ],
+        {"from": council},
+    )
+
+    assert failed_calls(tx) == []
+    assert tx.events["RegisterCreatorChanged"]["council"] == council
+    assert tx.events["RegisterCreated"]["account"] == council
+    assert hub.isRegisterCreator(DEPT_LAND) is True
+    assert hub.register(REGISTER_PROPERTY)[2] == "0x" + DEPT_LAND.hex()
+
+
+@pytest.mark.parametrize("count", [0, MAX_CALLS + 1])
+def test_try_each_call_count_out_of_bounds_reverts(hub, trade_clerk, count):
+    calls = [create_call(hub, h(f"record:{i}"), h(f"content:{i}")) for i in range(count)]
+
+    with brownie.reverts(
+        custom_error("RegisterInvalidCallCount(uint256,uint256)", count, MAX_CALLS)
+    ):
+        hub.tryEach(calls, {"from": trade_clerk})
+
+    assert hub.MAX_CALLS() == MAX_CALLS
+    assert hub.versionCount(h("record:0")) == 0
+
+
+def test_try_each_max_calls(prepared, trade_clerk):
+    """MAX_CALLS calls run, the last one included.
+
+    MAX_CALLS createRecords do not fit in a block (about 122k gas each in a tryEach: 245 fit in
+    30M gas), so all but the first and last calls here are cheap views.
+    """
+    calls = [
+        create_call(prepared, h("record:first"), h("first")),
+        *[prepared.versionCount.encode_input(RECORD)] * (MAX_CALLS - 2),
+        create_call(prepared, RECORD, h("duplicate")),
+    ]
+
+    tx = prepared.tryEach(calls, {"from": trade_clerk})
+
+    assert failed_calls(tx) == [
+        (MAX_CALLS - 1, error_data("RegisterRecordExists(bytes32)", RECORD), trade_clerk.address)
+    ]
+    assert anchored_events(tx) == [
+        anchored(h("record:first"), 0, h("first"), ZERO, ACTIVE, trade_clerk)
+    ]
+    assert tx.gas_used < BLOCK_GAS_LIMIT
+
+
+def test_try_each_max_calls_all_failing(prepared, trade_clerk):
+    """MAX_CALLS failing calls: each one reported, with its own index, in order."""
+    calls = [create_call(prepared, RECORD, h(f"duplicate:{i}")) for i in range(MAX_CALLS)]
+
+    tx = prepared.tryEach(calls, {"from": trade_clerk})
+
+    exists = error_data("RegisterRecordExists(bytes32)", RECORD)
+    assert failed_calls(tx) == [(i, exists, trade_clerk.address) for i in range(MAX_CALLS)]
+    assert hub_versions(prepared, RECORD) == [(h("v0"), ACTIVE, 0)]
+    assert tx.gas_used < BLOCK_GAS_LIMIT
+
+
+def test_try_each_costs_less_than_single_transactions(hub, trade_clerk):
+    """Sharing a transaction saves at least the base cost of every transaction but one."""
+    count = 10
+    singles = [
+        hub.createRecord(
+            REGISTER_TRADE, h(f"record:single:{i}"), h(f"single:{i}"), {"from": trade_clerk}
+        ).gas_used
+        for i in range(count)
+    ]
+
+    tx = hub.tryEach(
+        [create_call(hub, h(f"record:batched:{i}"), h(f"batched:{i}")) for i in range(count)],
+        {"from": trade_clerk},
+    )
+
+    assert failed_calls(tx) == []
+    assert len(anchored_events(tx)) == count
+    assert tx.gas_used < sum(singles) - (count - 1) * 21_000
+
+
+# Property: a random list of createRecords, each valid (fresh record id and content) or invalid in
+# one of three ways; exactly the invalid ones are reported, exactly the valid ones exist afterwards.
+create_kinds = st.sampled_from(["fresh", "duplicate record id", "zero content", "reused content"])
+
+
+@given(
+    creates=st.lists(st.tuples(create_kinds, st.integers(0, 15)), min_size=1, max_size=12),
+)
+@example(creates=[("fresh", 0), ("duplicate record id", 1), ("reused content", 1)])
+@example(creates=[("zero content", 0)])
+@chain_settings(max_examples=15)
+def test_try_each_reports_exactly_the_invalid_creates(hub, trade_clerk, creates):
+    hub.createRecord(REGISTER_TRADE, RECORD, h("v0"), {"from": trade_clerk})
+    existing = [(RECORD, h("v0"))]  # (record id, content) anchored before each call
+    calls, valid, expected_failures = [], [], []
+    for index, (kind, pick) in enumerate(creates):
+        record_id, content = h(f"property:record:{index}"), h(f"property:content:{index}")
+        other_record, other_content = existing[pick % len(existing)]
+        failure = None
+        if kind == "fresh":
+            valid.append((record_id, content))
+            existing.append((record_id, content))
+        elif kind == "duplicate record id":
+            record_id = other_record
+            failure = ("RegisterRecordExists(bytes32)", other_record)
+        elif kind == "zero content":
+            content = ZERO
+            failure = ("RegisterInvalidContentHash(bytes32)", ZERO)
+        else:
+            content = other_content
+            failure = ("RegisterContentAnchored(bytes32,bytes32,uint256)", content, other_record, 0)
+        if failure:
+            expected_failures.append((index, error_data(*failure), trade_clerk.address))
+        calls.append(create_call(hub, record_id, content))
+
+    tx = hub.tryEach(calls, {"from": trade_clerk})
+
+    assert failed_calls(tx) == expected_failures
+    assert anchored_events(tx) == [
+        anchored(record_id, 0, content, ZERO, ACTIVE, trade_clerk) for record_id, content in valid
+    ]
+    for record_id, content in existing:
+        assert hub_versions(hub, record_id) == [(content, ACTIVE, 0)]
+        assert plain(hub.anchorOf(content)) == (True, "0x" + record_id.hex(), 0)
+    created = {record_id for record_id, _ in existing}
+    for index in range(len(creates)):
+        record_id = h(f"property:record:{index}")
+        if record_id not in created:
+            assert_not_anchored(hub, record_id, h(f"property:content:{index}"))
 
 
 # -------------------------------------------------------------------------------------------------
