@@ -29,8 +29,9 @@ from registry_core.hashing import canonical_json
 REPLAY_HEADER = "Idempotent-Replay"
 
 
-class StoredAnswer(JSONResponse):
-    """A stored answer, rendered through orjson (a bulk answer lists up to thousands of writes)."""
+class OrjsonResponse(JSONResponse):
+    """JSON through orjson: a write's answer, stored or fresh (a bulk answer lists up to
+    thousands of writes)."""
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
@@ -56,7 +57,9 @@ def replay(entry: IdempotencyEntry, *, fingerprint: str, key: str) -> JSONRespon
                 "use a new key for a new request"
             ),
         )
-    return StoredAnswer(entry.body, status_code=entry.status_code, headers={REPLAY_HEADER: "true"})
+    return OrjsonResponse(
+        entry.body, status_code=entry.status_code, headers={REPLAY_HEADER: "true"}
+    )
 
 
 def lookup(session: Session, *, department: str, key: str) -> IdempotencyEntry | None:

@@ -8,10 +8,10 @@ says when). Writes accept an ``Idempotency-Key``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-import orjson
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
@@ -115,70 +115,80 @@ RegisterIdPath = Annotated[str, Path(pattern=REGISTER_ID_PATTERN, examples=["TRA
 RecordIdPath = Annotated[str, Path(pattern=RECORD_ID_PATTERN)]
 
 
-class _Json(JSONResponse):
-    """JSON through orjson (a bulk answer lists up to thousands of writes)."""
+@dataclass(frozen=True)
+class _Writer:
+    """A department's write request: its store sessions, chain signer and Idempotency-Key."""
 
-    def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+    request: Request
+    session: Session
+    read_session: Session
+    department: Department
+    signer: str
+    key: str | None
 
-
-def _accept(
-    *,
-    request: Request,
-    session: Session,
-    read_session: Session,
-    department: Department,
-    key: str | None,
-    body: BaseModel,
-    action: Callable[[], BaseModel],
-) -> JSONResponse:
-    """Run a write; commit it with its idempotency entry; wake the department's sender."""
-    fingerprint = idempotency.fingerprint(request, body) if key else ""
-    if key:
-        stored = idempotency.replay_stored(
-            read_session, department=department.code, key=key, fingerprint=fingerprint
-        )
-        if stored is not None:
-            return stored
-    result = action()
-    # With a key the answer is stored with the write; without one it is built after the commit,
-    # outside the store's write lock.
-    payload: dict[str, Any] | None = None
-    if key:
-        payload = result.model_dump(mode="json")
-        idempotency.add(
-            session,
-            department=department.code,
-            key=key,
-            fingerprint=fingerprint,
-            status_code=202,
-            body=payload,
-        )
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        if key:
+    def accept(self, body: BaseModel, action: Callable[[], BaseModel]) -> JSONResponse:
+        """Run a write; commit it with its idempotency entry; wake the department's sender."""
+        code = self.department.code
+        fingerprint = idempotency.fingerprint(self.request, body) if self.key else ""
+        if self.key:
             stored = idempotency.replay_stored(
-                session, department=department.code, key=key, fingerprint=fingerprint
+                self.read_session, department=code, key=self.key, fingerprint=fingerprint
             )
             if stored is not None:
                 return stored
-        raise RegistryError(
-            status=409,
-            kind="concurrent-write",
-            title="Another write changed the record at the same time",
-            detail="a concurrent write to the same record won; read the record and try again",
-        ) from None
-    workers = getattr(request.app.state, "workers", None)
-    if workers is not None:
-        workers.wake(department.code)
-    if payload is None:
-        payload = result.model_dump(mode="json")
-    headers = {}
-    if isinstance(result, WriteAccepted):
-        headers["Location"] = result.status_url
-    return _Json(payload, status_code=202, headers=headers)
+        result = action()
+        # With a key the answer is stored with the write; without one it is built after the
+        # commit, outside the store's write lock.
+        payload: dict[str, Any] | None = None
+        if self.key:
+            payload = result.model_dump(mode="json")
+            idempotency.add(
+                self.session,
+                department=code,
+                key=self.key,
+                fingerprint=fingerprint,
+                status_code=202,
+                body=payload,
+            )
+        try:
+            self.session.commit()
+        except IntegrityError:
+            self.session.rollback()
+            if self.key:
+                stored = idempotency.replay_stored(
+                    self.session, department=code, key=self.key, fingerprint=fingerprint
+                )
+                if stored is not None:
+                    return stored
+            raise RegistryError(
+                status=409,
+                kind="concurrent-write",
+                title="Another write changed the record at the same time",
+                detail="a concurrent write to the same record won; read the record and try again",
+            ) from None
+        workers = getattr(self.request.app.state, "workers", None)
+        if workers is not None:
+            workers.wake(code)
+        if payload is None:
+            payload = result.model_dump(mode="json")
+        headers = {}
+        if isinstance(result, WriteAccepted):
+            headers["Location"] = result.status_url
+        return idempotency.OrjsonResponse(payload, status_code=202, headers=headers)
+
+
+def _writer(
+    request: Request,
+    session: SessionDep,
+    read_session: ReadSessionDep,
+    department: CurrentDepartment,
+    signer: SignerDep,
+    idempotency_key: IdempotencyKey = None,
+) -> _Writer:
+    return _Writer(request, session, read_session, department, signer, idempotency_key)
+
+
+WriterDep = Annotated[_Writer, Depends(_writer)]
 
 
 def _simulate_register(
@@ -212,41 +222,29 @@ def _simulate_register(
     responses=WRITE_PROBLEMS,
 )
 def create_register(
-    request: Request,
-    register_in: RegisterCreate,
-    session: SessionDep,
-    read_session: ReadSessionDep,
-    department: CurrentDepartment,
-    signer: SignerDep,
-    rpc: RpcDep,
-    manifest: ManifestDep,
-    idempotency_key: IdempotencyKey = None,
+    register_in: RegisterCreate, writer: WriterDep, rpc: RpcDep, manifest: ManifestDep
 ) -> Any:
     def action() -> BaseModel:
         if (
-            department.may_use(register_in.id)
-            and service.get_register_or_none(session=session, register_id=register_in.id) is None
+            writer.department.may_use(register_in.id)
+            and service.get_register_or_none(session=writer.session, register_id=register_in.id)
+            is None
         ):
             _simulate_register(
                 rpc=rpc,
                 manifest=manifest,
-                signer=signer,
+                signer=writer.signer,
                 register_in=register_in,
-                department=department.code,
+                department=writer.department.code,
             )
         return service.create_register(
-            session=session, department=department, signer=signer, register_in=register_in
+            session=writer.session,
+            department=writer.department,
+            signer=writer.signer,
+            register_in=register_in,
         )
 
-    return _accept(
-        request=request,
-        session=session,
-        read_session=read_session,
-        department=department,
-        key=idempotency_key,
-        body=register_in,
-        action=action,
-    )
+    return writer.accept(register_in, action)
 
 
 @router.get("/registers", response_model=RegistersPublic, summary="All registers (public)")
@@ -276,37 +274,20 @@ def get_register(register_id: RegisterIdPath, session: ReadSessionDep) -> Any:
     summary="Create a record (anchored singly: one transaction)",
     responses=WRITE_PROBLEMS,
 )
-def create_record(
-    request: Request,
-    register_id: RegisterIdPath,
-    record_in: RecordCreate,
-    session: SessionDep,
-    read_session: ReadSessionDep,
-    department: CurrentDepartment,
-    signer: SignerDep,
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+def create_record(register_id: RegisterIdPath, record_in: RecordCreate, writer: WriterDep) -> Any:
     def action() -> BaseModel:
-        register = service.get_register(session=read_session, register_id=register_id)
+        register = service.get_register(session=writer.read_session, register_id=register_id)
         (write,) = service.create_records(
-            session=session,
-            department=department,
-            signer=signer,
+            session=writer.session,
+            department=writer.department,
+            signer=writer.signer,
             register=register,
             contents=[record_in.content],
             mode="single",
         )
         return write
 
-    return _accept(
-        request=request,
-        session=session,
-        read_session=read_session,
-        department=department,
-        key=idempotency_key,
-        body=record_in,
-        action=action,
-    )
+    return writer.accept(record_in, action)
 
 
 @router.post(
@@ -325,15 +306,10 @@ def create_record(
     },
 )
 def create_records_bulk(
-    request: Request,
     register_id: RegisterIdPath,
     bulk_in: RecordBulkCreate,
-    session: SessionDep,
-    read_session: ReadSessionDep,
-    department: CurrentDepartment,
-    signer: SignerDep,
+    writer: WriterDep,
     settings: SettingsDep,
-    idempotency_key: IdempotencyKey = None,
 ) -> Any:
     if len(bulk_in.records) > settings.bulk_max_records:
         raise RegistryError(
@@ -348,26 +324,18 @@ def create_records_bulk(
         )
 
     def action() -> BaseModel:
-        register = service.get_register(session=read_session, register_id=register_id)
+        register = service.get_register(session=writer.read_session, register_id=register_id)
         writes = service.create_records(
-            session=session,
-            department=department,
-            signer=signer,
+            session=writer.session,
+            department=writer.department,
+            signer=writer.signer,
             register=register,
             contents=bulk_in.records,
             mode="batch",
         )
         return WritesAccepted(count=len(writes), writes=writes)
 
-    return _accept(
-        request=request,
-        session=session,
-        read_session=read_session,
-        department=department,
-        key=idempotency_key,
-        body=bulk_in,
-        action=action,
-    )
+    return writer.accept(bulk_in, action)
 
 
 @router.get(
@@ -427,26 +395,21 @@ def get_record(
 
 
 def _append_version(
-    *,
-    request: Request,
+    writer: _Writer,
     register_id: str,
     record_id: str,
     version_in: RecordAmend | RecordClose,
+    *,
     closing: bool,
-    session: Session,
-    read_session: Session,
-    department: Department,
-    signer: str,
-    idempotency_key: str | None,
 ) -> Any:
     """Amend and close both append a version; closing makes it the last one."""
 
     def action() -> BaseModel:
-        register = service.get_register(session=session, register_id=register_id)
+        register = service.get_register(session=writer.session, register_id=register_id)
         return service.append_version(
-            session=session,
-            department=department,
-            signer=signer,
+            session=writer.session,
+            department=writer.department,
+            signer=writer.signer,
             register=register,
             record_id=record_id,
             content=version_in.content,
@@ -454,15 +417,7 @@ def _append_version(
             expected_version=version_in.expected_version,
         )
 
-    return _accept(
-        request=request,
-        session=session,
-        read_session=read_session,
-        department=department,
-        key=idempotency_key,
-        body=version_in,
-        action=action,
-    )
+    return writer.accept(version_in, action)
 
 
 @router.post(
@@ -473,28 +428,9 @@ def _append_version(
     responses=WRITE_PROBLEMS,
 )
 def amend_record(
-    request: Request,
-    register_id: RegisterIdPath,
-    record_id: RecordIdPath,
-    amend_in: RecordAmend,
-    session: SessionDep,
-    read_session: ReadSessionDep,
-    department: CurrentDepartment,
-    signer: SignerDep,
-    idempotency_key: IdempotencyKey = None,
+    register_id: RegisterIdPath, record_id: RecordIdPath, amend_in: RecordAmend, writer: WriterDep
 ) -> Any:
-    return _append_version(
-        request=request,
-        register_id=register_id,
-        record_id=record_id,
-        version_in=amend_in,
-        closing=False,
-        session=session,
-        read_session=read_session,
-        department=department,
-        signer=signer,
-        idempotency_key=idempotency_key,
-    )
+    return _append_version(writer, register_id, record_id, amend_in, closing=False)
 
 
 @router.post(
@@ -505,28 +441,9 @@ def amend_record(
     responses=WRITE_PROBLEMS,
 )
 def close_record(
-    request: Request,
-    register_id: RegisterIdPath,
-    record_id: RecordIdPath,
-    close_in: RecordClose,
-    session: SessionDep,
-    read_session: ReadSessionDep,
-    department: CurrentDepartment,
-    signer: SignerDep,
-    idempotency_key: IdempotencyKey = None,
+    register_id: RegisterIdPath, record_id: RecordIdPath, close_in: RecordClose, writer: WriterDep
 ) -> Any:
-    return _append_version(
-        request=request,
-        register_id=register_id,
-        record_id=record_id,
-        version_in=close_in,
-        closing=True,
-        session=session,
-        read_session=read_session,
-        department=department,
-        signer=signer,
-        idempotency_key=idempotency_key,
-    )
+    return _append_version(writer, register_id, record_id, close_in, closing=True)
 
 
 @router.post(
@@ -537,22 +454,14 @@ def close_record(
     responses=WRITE_PROBLEMS,
 )
 def erase_record(
-    request: Request,
-    register_id: RegisterIdPath,
-    record_id: RecordIdPath,
-    erase_in: RecordErase,
-    session: SessionDep,
-    read_session: ReadSessionDep,
-    department: CurrentDepartment,
-    signer: SignerDep,
-    idempotency_key: IdempotencyKey = None,
+    register_id: RegisterIdPath, record_id: RecordIdPath, erase_in: RecordErase, writer: WriterDep
 ) -> Any:
     def action() -> BaseModel:
-        register = service.get_register(session=session, register_id=register_id)
+        register = service.get_register(session=writer.session, register_id=register_id)
         writes = service.erase_record(
-            session=session,
-            department=department,
-            signer=signer,
+            session=writer.session,
+            department=writer.department,
+            signer=writer.signer,
             register=register,
             record_id=record_id,
             reason=erase_in.reason,
@@ -560,15 +469,7 @@ def erase_record(
         )
         return WritesAccepted(count=len(writes), writes=writes)
 
-    return _accept(
-        request=request,
-        session=session,
-        read_session=read_session,
-        department=department,
-        key=idempotency_key,
-        body=erase_in,
-        action=action,
-    )
+    return writer.accept(erase_in, action)
 
 
 @router.get(
