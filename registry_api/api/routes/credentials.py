@@ -546,58 +546,35 @@ def _change(
     )
 
 
-@router.post(
-    "/{credential_hash}/revoke",
-    response_model=StatusOut,
-    summary="Revoke for good",
-    responses=_idempotent_write(200, "/credentials/0x…/revoke", _status_refused("revoke")),
-)
-def revoke(
-    credential_hash: str,
-    body: StatusChange,
-    department: CurrentDepartment,
-    service: ServiceDep,
-    rpc: RpcDep,
-    manifest: ManifestDep,
-    once: OnceDep,
-) -> Any:
-    return _change("revoke", credential_hash, body, department, service, rpc, manifest, once)
+def _status_route(action: str, summary: str) -> None:
+    """``POST /credentials/{hash}/{action}``: the three status changes differ only in action."""
+
+    def change(
+        credential_hash: str,
+        body: StatusChange,
+        department: CurrentDepartment,
+        service: ServiceDep,
+        rpc: RpcDep,
+        manifest: ManifestDep,
+        once: OnceDep,
+    ) -> Any:
+        return _change(action, credential_hash, body, department, service, rpc, manifest, once)
+
+    router.post(
+        f"/{{credential_hash}}/{action}",
+        name=action,
+        response_model=StatusOut,
+        summary=summary,
+        responses=_idempotent_write(200, f"/credentials/0x…/{action}", _status_refused(action)),
+    )(change)
 
 
-@router.post(
-    "/{credential_hash}/suspend",
-    response_model=StatusOut,
-    summary="Suspend",
-    responses=_idempotent_write(200, "/credentials/0x…/suspend", _status_refused("suspend")),
-)
-def suspend(
-    credential_hash: str,
-    body: StatusChange,
-    department: CurrentDepartment,
-    service: ServiceDep,
-    rpc: RpcDep,
-    manifest: ManifestDep,
-    once: OnceDep,
-) -> Any:
-    return _change("suspend", credential_hash, body, department, service, rpc, manifest, once)
-
-
-@router.post(
-    "/{credential_hash}/resume",
-    response_model=StatusOut,
-    summary="Resume a suspension",
-    responses=_idempotent_write(200, "/credentials/0x…/resume", _status_refused("resume")),
-)
-def resume(
-    credential_hash: str,
-    body: StatusChange,
-    department: CurrentDepartment,
-    service: ServiceDep,
-    rpc: RpcDep,
-    manifest: ManifestDep,
-    once: OnceDep,
-) -> Any:
-    return _change("resume", credential_hash, body, department, service, rpc, manifest, once)
+for _action, _summary in (
+    ("revoke", "Revoke for good"),
+    ("suspend", "Suspend"),
+    ("resume", "Resume a suspension"),
+):
+    _status_route(_action, _summary)
 
 
 def _status(credential_hash: str, rpc: Any, manifest: Any) -> StatusOut:
