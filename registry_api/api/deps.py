@@ -88,21 +88,30 @@ api_key_header = APIKeyHeader(
 
 
 _auth_cache: dict[str, tuple[float, Department]] = {}
-_revocations = {"count": -1, "checked_at": float("-inf")}
-_auth_lock = threading.Lock()
 
 
-def _forget_if_revoked(session: Session, now: float) -> None:
-    """Empty the cache when the store counts a new revocation (asked at most once a second)."""
-    with _auth_lock:
-        if now - _revocations["checked_at"] < REVOCATION_CHECK_SECONDS:
-            return
-        _revocations["checked_at"] = now
-    count = revoked_count(session)
-    with _auth_lock:
-        if count != _revocations["count"]:
-            _revocations["count"] = count
-            _auth_cache.clear()
+class _RevocationWatch:
+    """Empties the auth cache when the store counts a new revocation (asked at most once a
+    second per process)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = -1
+        self._checked_at = float("-inf")
+
+    def check(self, session: Session, now: float) -> None:
+        with self._lock:
+            if now - self._checked_at < REVOCATION_CHECK_SECONDS:
+                return
+            self._checked_at = now
+        count = revoked_count(session)
+        with self._lock:
+            if count != self._count:
+                self._count = count
+                _auth_cache.clear()
+
+
+_revocations = _RevocationWatch()
 
 
 def _cached_authenticate(session: Session, token: str) -> Department | None:
@@ -114,7 +123,7 @@ def _cached_authenticate(session: Session, token: str) -> Department | None:
     within about a second everywhere. The scopes are cached with a key; they never change.
     """
     now = time.monotonic()
-    _forget_if_revoked(session, now)
+    _revocations.check(session, now)
     digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
     cached = _auth_cache.get(digest)
     if cached is not None and cached[0] > now:
