@@ -5,13 +5,15 @@ PYTHON ?= python3.11
 VENV := .venv
 TOOLS_VENV := .venv-brownie
 STAMP := build/.stamps
-BROWNIE_NETWORK := city-anvil
+# Several checkouts on one machine (git worktrees) each need their own brownie network and port.
+BROWNIE_NETWORK ?= city-anvil
+BROWNIE_PORT ?= 8555
 export SOLCX_BINARY_PATH := $(CURDIR)/toolchain/solcx
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: setup demo test test-contracts test-python lint bench clean
 
-setup: $(STAMP)/app $(STAMP)/brownie $(STAMP)/npm $(STAMP)/brownie-network
+setup: $(STAMP)/app $(STAMP)/brownie $(STAMP)/npm $(STAMP)/brownie-network-$(BROWNIE_NETWORK)-$(BROWNIE_PORT)
 
 $(STAMP)/npm: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -31,8 +33,8 @@ $(STAMP)/brownie: requirements/brownie.txt
 	@mkdir -p $(@D) && touch $@
 
 # brownie keeps network definitions in ~/.brownie; (re)define ours on every fresh machine.
-$(STAMP)/brownie-network: $(STAMP)/brownie toolchain/brownie-network.sh
-	toolchain/brownie-network.sh $(TOOLS_VENV)/bin/brownie $(BROWNIE_NETWORK)
+$(STAMP)/brownie-network-$(BROWNIE_NETWORK)-$(BROWNIE_PORT): $(STAMP)/brownie toolchain/brownie-network.sh
+	toolchain/brownie-network.sh $(TOOLS_VENV)/bin/brownie $(BROWNIE_NETWORK) $(BROWNIE_PORT)
 	@mkdir -p $(@D) && touch $@
 
 # The verification page's browser test drives Debian's chromium with Playwright (`playwright

@@ -4,6 +4,7 @@
 set -eu
 brownie="$1"
 name="$2"
+port="${3:-8555}"
 "$brownie" networks delete "$name" >/dev/null 2>&1 || true
-"$brownie" networks add Development "$name" cmd=anvil host=http://127.0.0.1 port=8555 \
+"$brownie" networks add Development "$name" cmd=anvil host=http://127.0.0.1 port="$port" \
   chain_id=52062 accounts=10 base_fee=0 gas_price=0 gas_limit=30000000
