@@ -15,14 +15,16 @@ Signature (EIP-191 ``personal_sign``): the bundle's ``signer`` signs the text
 canonical JSON of the bundle without "signature")>``. Verifiers pin the signer's address (the key the
 deployment designates for bundles; the API publishes it at ``GET /credentials/trust-bundle`` in
 ``signer`` and operators distribute it out of band) and refuse bundles signed by anyone else.
+
+This module builds and signs bundles; :class:`registry_core.verification.TrustBundle` checks a
+bundle's signature against the pinned signers and answers verification's questions from it.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
@@ -30,14 +32,11 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
-from registry_core.did import DidHistory, decode_did_logs, parse_did
+from registry_core.did import decode_did_logs, parse_did
 from registry_core.errors import RegistryCoreError, RpcError
 from registry_core.hashing import canonical_json
 from registry_core.manifest import DeploymentManifest
-from registry_core.merkle import leaf_hash, process_proof
 from registry_core.rpc import RpcClient
-from registry_core.vc import Envelope
-from registry_core.verification import AnchorInfo
 
 BUNDLE_FORMAT = "city-trust-bundle/1"
 _CHUNK = 500
@@ -51,7 +50,8 @@ def _hex(data: bytes) -> str:
     return "0x" + data.hex()
 
 
-def _unhex(text: str) -> bytes:
+def unhex(text: str) -> bytes:
+    """The bytes of a ``0x``-prefixed (or bare) hex string, as bundles write them."""
     return bytes.fromhex(text.removeprefix("0x"))
 
 
@@ -80,7 +80,7 @@ def _calls(
         for (name, _), reply in zip(chunk, replies, strict=True):
             if isinstance(reply, RpcError):
                 raise reply
-            results.append(contract.interface.decode_output(name, _unhex(reply)))
+            results.append(contract.interface.decode_output(name, unhex(reply)))
     return results
 
 
@@ -209,7 +209,7 @@ def sign_bundle(body: dict[str, Any], signer: LocalAccount) -> dict[str, Any]:
 def bundle_signer(bundle: dict[str, Any]) -> str:
     """The address that signed the bundle (checksummed); TrustBundleError if it is malformed."""
     try:
-        signature = _unhex(str(bundle["signature"]))
+        signature = unhex(str(bundle["signature"]))
         recovered = Account.recover_message(
             encode_defunct(text=_message(bundle)), signature=signature
         )
@@ -220,105 +220,3 @@ def bundle_signer(bundle: dict[str, Any]) -> str:
     ):
         raise TrustBundleError("the trust bundle's signature does not match its signer")
     return str(to_checksum_address(recovered))
-
-
-@dataclass(frozen=True)
-class TrustBundle:
-    """A verified bundle, usable as a :class:`registry_core.verification.TrustSource`."""
-
-    chain_id: int
-    as_of_block: int
-    as_of_time: int
-    signer: str
-    status_registry: str
-    histories: dict[str, DidHistory]  # lower-case address -> history
-    departments: dict[str, bytes]
-    accreditations: tuple[tuple[bytes, bytes, int, int], ...]
-    credentials: dict[bytes, AnchorInfo]
-    batches: dict[bytes, AnchorInfo]
-    mode: Literal["online", "offline"] = "offline"
-
-    @classmethod
-    def load(cls, bundle: dict[str, Any], *, trusted_signers: Sequence[str]) -> TrustBundle:
-        """Check format and signature against the pinned signers, then index the bundle."""
-        if not isinstance(bundle, dict) or bundle.get("format") != BUNDLE_FORMAT:
-            raise TrustBundleError(f"not a trust bundle of format {BUNDLE_FORMAT}")
-        signer = bundle_signer(bundle)
-        if signer.lower() not in {s.lower() for s in trusted_signers}:
-            raise TrustBundleError(f"the trust bundle is signed by {signer}, which is not trusted")
-        try:
-            histories = {}
-            for entry in bundle["did_histories"]:
-                history = DidHistory.from_json(entry)
-                histories[history.did.address.lower()] = history
-            credentials = {
-                _unhex(h): AnchorInfo(
-                    int(r[0]),
-                    _unhex(r[1]),
-                    _unhex(r[2]),
-                    int(r[3]),
-                    int(r[4]),
-                    int(r[5]),
-                    int(r[6]),
-                )
-                for h, r in bundle["credentials"].items()
-            }
-            batches = {
-                _unhex(root): AnchorInfo(
-                    1, _unhex(b[0]), _unhex(b[1]), int(b[2]), int(b[3]), 0, int(b[3])
-                )
-                for root, b in bundle["batches"].items()
-            }
-            return cls(
-                chain_id=int(bundle["chain_id"]),
-                as_of_block=int(bundle["as_of_block"]),
-                as_of_time=int(bundle["as_of_time"]),
-                signer=signer,
-                status_registry=str(bundle["contracts"]["CredentialStatusRegistry"]),
-                histories=histories,
-                departments={a.lower(): _unhex(d) for a, d in bundle["departments"].items()},
-                accreditations=tuple(
-                    (
-                        _unhex(a["department"]),
-                        _unhex(a["type"]),
-                        int(a["valid_from"]),
-                        int(a["valid_until"]),
-                    )
-                    for a in bundle["accreditations"]
-                ),
-                credentials=credentials,
-                batches=batches,
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise TrustBundleError(f"malformed trust bundle: {exc}") from exc
-
-    def age_seconds(self, now: int | None = None) -> int:
-        return (int(time.time()) if now is None else now) - self.as_of_time
-
-    def knowledge(self) -> tuple[int | None, int | None]:
-        return self.as_of_block, self.as_of_time
-
-    def did_history(self, did: str, *, min_block: int | None) -> DidHistory:
-        parsed = parse_did(did)
-        history = self.histories.get(parsed.address.lower())
-        return history or DidHistory(parsed, (), self.as_of_block)
-
-    def anchor(self, credential_hash: bytes, envelope: Envelope) -> AnchorInfo:
-        record = self.credentials.get(credential_hash)
-        if record is not None:
-            return record
-        batch = envelope.batch
-        if batch is not None and batch.root in self.batches:
-            leaf = leaf_hash(["bytes32"], [credential_hash])
-            if process_proof(leaf, batch.proof) == batch.root:
-                return self.batches[batch.root]
-        return AnchorInfo(0, b"\0" * 32, b"\0" * 32, 0, 0, 0, 0)
-
-    def department_of(self, address: str) -> bytes:
-        return self.departments.get(address.lower(), b"\0" * 32)
-
-    def is_accredited(self, department: bytes, type_id: bytes, at: int) -> bool:
-        return any(
-            d == department and t == type_id and start <= at and (end == 0 or at < end)
-            for d, t, start, end in self.accreditations
-        )

@@ -35,8 +35,8 @@ from registry_core.did import make_did
 from registry_core.issuance import CredentialRequest, Issuer
 from registry_core.qr import QrRenderer, encode_payload, qr_info
 from registry_core.rpc import RpcClient
-from registry_core.trust import TrustBundle, build_trust_bundle
-from registry_core.verification import ChainSource, TrustSource, verify
+from registry_core.trust import build_trust_bundle
+from registry_core.verification import ChainSource, TrustBundle, TrustSource, verify
 from scripts.chain import EmbeddedChain
 from scripts.credentials_seed import seed_credential_types
 from scripts.demo_city import seed_demo_city

@@ -27,9 +27,9 @@ from registry_core.did import make_did
 from registry_core.errors import KeystoreError, RegistryCoreError
 from registry_core.keystore import Keystore
 from registry_core.qr import QrRenderer, decode_payload, encode_payload, qr_info
-from registry_core.trust import TrustBundle, TrustBundleError
+from registry_core.trust import TrustBundleError
 from registry_core.vc import Envelope, create_presentation, decode_jwt
-from registry_core.verification import TrustSource, VerificationResult, verify
+from registry_core.verification import TrustBundle, TrustSource, VerificationResult, verify
 
 KEY_NAME = "holder"
 DEFAULT_CHAIN_ID = 52062

@@ -18,7 +18,7 @@ from PIL import Image
 from registry_core.abi import DecodedEvent
 from registry_core.did import make_did
 from registry_core.rpc import RpcClient
-from registry_core.trust import TrustBundle
+from registry_core.verification import TrustBundle
 from tests.credential_fixtures import CredentialApi, CredentialCity
 
 PERMIT = {"licensePlate": "AC-XY 123", "zone": "A1"}

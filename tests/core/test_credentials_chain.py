@@ -14,7 +14,7 @@ from registry_core.issuance import CredentialRequest
 from registry_core.qr import encode_payload
 from registry_core.rpc import RpcClient
 from registry_core.transactions import Signer
-from registry_core.trust import TrustBundle, TrustBundleError, build_trust_bundle
+from registry_core.trust import TrustBundleError, build_trust_bundle
 from registry_core.vc import (
     b64url,
     b64url_decode,
@@ -22,7 +22,7 @@ from registry_core.vc import (
     issue_credential,
     status_entry,
 )
-from registry_core.verification import ChainSource, VerificationResult, verify
+from registry_core.verification import ChainSource, TrustBundle, VerificationResult, verify
 from scripts.demo_city import department_id
 from scripts.governance import council_execute
 from tests.credential_fixtures import CredentialCity
