@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_abi.abi import decode, encode
+from eth_abi.exceptions import DecodingError
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
@@ -83,12 +84,15 @@ class ContractABI:
         self._errors: dict[bytes, AbiEntry] = {}
         self._events: dict[bytes, AbiEntry] = {}
         self._selectors: dict[str, bytes] = {}
+        self._by_selector: dict[bytes, AbiEntry] = {}
         for entry in self.abi:
             kind = entry.get("type")
             if kind == "function":
                 # Overloads are not used in this project's contracts; the first one wins.
                 self._functions.setdefault(entry["name"], entry)
-                self._selectors.setdefault(entry["name"], keccak(text=signature(entry))[:4])
+                selector = keccak(text=signature(entry))[:4]
+                self._selectors.setdefault(entry["name"], selector)
+                self._by_selector.setdefault(selector, entry)
             elif kind == "error":
                 self._errors[keccak(text=signature(entry))[:4]] = entry
             elif kind == "event":
@@ -109,6 +113,16 @@ class ContractABI:
         entry = self.function(name)
         types = [_type_of(p) for p in entry["inputs"]]
         return self._selectors[name] + encode(types, list(args))
+
+    def decode_call(self, data: bytes) -> tuple[str, tuple[Any, ...]]:
+        """The function a calldata calls and its arguments (ValueError if it calls none)."""
+        entry = self._by_selector.get(data[:4])
+        if entry is None:
+            raise ValueError(f"no function has selector 0x{data[:4].hex()}")
+        try:
+            return entry["name"], _decode([_type_of(p) for p in entry["inputs"]], data[4:])
+        except DecodingError as exc:
+            raise ValueError(f"the arguments of {entry['name']} cannot be decoded: {exc}") from exc
 
     def encode_deploy(self, bytecode: bytes, *args: Any) -> bytes:
         """Creation code followed by the ABI-encoded constructor arguments."""
