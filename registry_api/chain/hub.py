@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from registry_core.abi import ContractABI
 from registry_core.codes import code_to_bytes32
@@ -106,8 +107,11 @@ def hub_address(manifest: DeploymentManifest) -> str:
     return manifest.address(HUB)
 
 
-# (codec id, function) -> (selector, input types) when every input is one static word.
-_word_calls: dict[tuple[int, str], tuple[bytes, tuple[str, ...]] | None] = {}
+# codec -> function -> (selector, input types) when every input is one static word. Keyed by
+# the codec itself (weakly), not by id(codec): a later codec can reuse a freed one's id.
+_word_calls: WeakKeyDictionary[ContractABI, dict[str, tuple[bytes, tuple[str, ...]] | None]] = (
+    WeakKeyDictionary()
+)
 
 
 def _word(kind: str, value: Any) -> bytes | None:
@@ -132,12 +136,14 @@ def encode(manifest: DeploymentManifest, function: str, *args: Any) -> bytes:
 
 def encode_call(codec: ContractABI, function: str, *args: Any) -> bytes:
     """:func:`encode` for any codec."""
-    key = (id(codec), function)
-    if key not in _word_calls:
+    plans = _word_calls.get(codec)
+    if plans is None:
+        plans = _word_calls[codec] = {}
+    if function not in plans:
         types = tuple(p["type"] for p in codec.function(function)["inputs"])
         static = all(t == "bytes32" or t.startswith("uint") for t in types)
-        _word_calls[key] = (codec.selector(function), types) if static else None
-    plan = _word_calls[key]
+        plans[function] = (codec.selector(function), types) if static else None
+    plan = plans[function]
     if plan is not None and len(args) == len(plan[1]):
         words = [_word(kind, value) for kind, value in zip(plan[1], args, strict=True)]
         if all(w is not None for w in words):
