@@ -22,7 +22,7 @@ from types import FrameType
 
 from registry_api.chain.workers import ManifestCache, Workers, unlock_signers
 from registry_api.core.config import Settings, get_settings
-from registry_api.core.db import make_engine, upgrade
+from registry_api.core.db import make_engines, upgrade
 
 
 def _lines(fd: int) -> Iterator[bytes]:
@@ -60,12 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = get_settings()
         if settings.migrate_on_start:
             upgrade(settings.database)
-    engine = make_engine(settings.database)
-    read_engine = (
-        make_engine(settings.database, writer=False)
-        if settings.database.startswith("sqlite")
-        else engine
-    )
+    engine, read_engine = make_engines(settings.database)
     workers = Workers(
         settings=settings,
         engine=engine,

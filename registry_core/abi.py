@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from eth_abi.abi import decode, encode
+from eth_abi.exceptions import DecodingError
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
@@ -146,8 +147,9 @@ class ContractABI:
             if kind == "function":
                 # Overloads are not used in this project's contracts; the first one wins.
                 self._functions.setdefault(entry["name"], entry)
-                self._selectors.setdefault(entry["name"], keccak(text=signature(entry))[:4])
-                self._by_selector.setdefault(keccak(text=signature(entry))[:4], entry)
+                selector = keccak(text=signature(entry))[:4]
+                self._selectors.setdefault(entry["name"], selector)
+                self._by_selector.setdefault(selector, entry)
             elif kind == "error":
                 self._errors[keccak(text=signature(entry))[:4]] = entry
             elif kind == "event":
@@ -177,12 +179,15 @@ class ContractABI:
         return bytecode + encode(types, list(args))
 
     def decode_call(self, data: bytes) -> DecodedCall | None:
-        """Decode calldata into the function it calls (None if no function has its selector)."""
+        """Decode calldata into the function it calls (None if no function of this ABI fits it)."""
         entry = self._by_selector.get(data[:4])
         if entry is None:
             return None
         params = entry.get("inputs", [])
-        values = _decode([_type_of(p) for p in params], data[4:])
+        try:
+            values = _decode([_type_of(p) for p in params], data[4:])
+        except DecodingError:
+            return None  # the selector matches but the arguments are not this function's
         return DecodedCall(
             entry["name"], {p["name"]: v for p, v in zip(params, values, strict=True)}
         )

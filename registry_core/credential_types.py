@@ -12,6 +12,7 @@ from typing import Any
 
 from eth_utils.crypto import keccak
 
+from registry_core.codes import code_to_bytes32
 from registry_core.hashing import canonical_json
 
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 120}
@@ -28,7 +29,7 @@ class CredentialTypeSpec:
 
     @property
     def type_id(self) -> bytes:
-        return type_id(self.code)
+        return code_to_bytes32(self.code)
 
     @property
     def schema_hash(self) -> bytes:
@@ -37,17 +38,6 @@ class CredentialTypeSpec:
     @property
     def name(self) -> str:
         return f"{self.name_de} / {self.name_en}"
-
-
-def type_id(code: str) -> bytes:
-    raw = code.encode("utf-8")
-    if not 0 < len(raw) <= 32:
-        raise ValueError(f"credential type code {code!r} must be 1-32 bytes")
-    return raw.ljust(32, b"\0")
-
-
-def type_code(type_id_bytes: bytes) -> str:
-    return type_id_bytes.rstrip(b"\0").decode("utf-8", errors="replace")
 
 
 def _schema(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:

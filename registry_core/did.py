@@ -41,6 +41,7 @@ from eth_utils.address import is_hex_address
 from eth_utils.address import to_checksum_address as _to_checksum_address
 
 from registry_core.abi import ContractABI
+from registry_core.codes import bytes32_to_code
 from registry_core.errors import RegistryCoreError
 from registry_core.rpc import RpcClient
 
@@ -134,10 +135,6 @@ def account_id_address(blockchain_account_id: str) -> str | None:
     else:
         candidate = blockchain_account_id.split("@", 1)[0]
     return candidate.lower() if is_hex_address(candidate) else None
-
-
-def _bytes32_text(value: bytes) -> str:
-    return value.rstrip(b"\0").decode("utf-8", errors="replace")
 
 
 @dataclass(frozen=True)
@@ -370,7 +367,7 @@ def decode_did_logs(
                     "delegate",
                     block,
                     log_index,
-                    name=_bytes32_text(args["delegateType"]),
+                    name=bytes32_to_code(args["delegateType"]),
                     value=str(args["delegate"]).lower(),
                     valid_to=int(args["validTo"]),
                 )
@@ -381,7 +378,7 @@ def decode_did_logs(
                     "attribute",
                     block,
                     log_index,
-                    name=_bytes32_text(args["name"]),
+                    name=bytes32_to_code(args["name"]),
                     value="0x" + bytes(args["value"]).hex(),
                     valid_to=int(args["validTo"]),
                 )

@@ -29,7 +29,6 @@ from registry_core.transactions import Signer
 from registry_core.vc import BatchProof, Envelope, credential_hash, issue_credential, status_entry
 
 MAX_BATCH = 1024
-REASONS = {"unspecified": 0, "keyCompromise": 1, "affiliationChanged": 3, "superseded": 4}
 
 
 class IssuanceError(RegistryCoreError):

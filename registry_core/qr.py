@@ -25,7 +25,6 @@ SHA-256 of payload and format, since generating a version-16 code takes ~50 ms.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import io
 import struct
@@ -43,6 +42,7 @@ import qrcode.image.svg
 import qrcode.util
 
 from registry_core.errors import RegistryCoreError
+from registry_core.vc import b64url
 
 PREFIX = "CRV1:"
 MAX_PAYLOAD_CHARS = 4296  # the most alphanumeric characters any QR code (version 40-L) holds
@@ -76,14 +76,6 @@ def _b64url_decode_exact(text: str) -> bytes | None:
     except ValueError:
         return None
     return raw if base64.urlsafe_b64encode(raw).rstrip(b"=").decode() == text else None
-
-
-_URLSAFE = bytes.maketrans(b"+/", b"-_")
-
-
-def _b64url(raw: bytes) -> str:
-    # base64.urlsafe_b64encode, minus two layers of Python wrappers (hot path)
-    return binascii.b2a_base64(raw, newline=False).translate(_URLSAFE).rstrip(b"=").decode("ascii")
 
 
 def _pack(envelope: str) -> bytes:
@@ -124,8 +116,8 @@ class PackedCredential(NamedTuple):
 
     def envelope(self) -> str:
         """The envelope text exactly as the issuer wrote it."""
-        jwt = f"{_b64url(self.header)}.{_b64url(self.payload)}.{_b64url(self.signature)}"
-        return f"{jwt}~{_b64url(self.proof)}" if self.proof else jwt
+        jwt = f"{b64url(self.header)}.{b64url(self.payload)}.{b64url(self.signature)}"
+        return f"{jwt}~{b64url(self.proof)}" if self.proof else jwt
 
 
 def _unpack_parts(body: bytes) -> PackedCredential | str:

@@ -28,15 +28,14 @@ from typing import Any
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
+from registry_core.council import ADD_ACCOUNT, ADD_DEPARTMENT, decide
 from registry_core.errors import RpcConnectionError
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import Call, RpcClient
 from scripts.chain import EmbeddedChain
 from scripts.deploy import deploy_city
-from scripts.governance import council_execute
 
 TARGET_RATIO = 1.3
-DEPARTMENT_ID = b"FB02".ljust(32, b"\x00")
 
 
 def free_port() -> int:
@@ -228,17 +227,12 @@ def main(argv: list[str] | None = None) -> int:
                     threshold=2,
                     deployments_dir=deployments,
                 ).manifest
-                for function, call_args in (
-                    ("addDepartment", [DEPARTMENT_ID, "Economic Development"]),
-                    ("addAccount", [DEPARTMENT_ID, department.address]),
+                for decision in (
+                    ADD_DEPARTMENT.decide(department="FB02", name="Economic Development"),
+                    ADD_ACCOUNT.decide(department="FB02", account=department.address),
                 ):
-                    receipt = council_execute(
-                        rpc=direct,
-                        manifest=manifest,
-                        members=council,
-                        target="DepartmentDirectory",
-                        function=function,
-                        args=call_args,
+                    receipt = decide(
+                        rpc=direct, manifest=manifest, members=council, decision=decision
                     )
                 port = free_port()
                 process = start_gateway(

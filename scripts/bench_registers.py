@@ -37,13 +37,13 @@ import httpx
 from eth_account import Account
 from web3 import Web3
 
+from registry_core.council import ALLOW_REGISTER_CREATOR, decide
 from registry_core.keystore import Keystore
 from registry_core.rpc import RpcClient
 from scripts.bench_gateway import free_port, start_gateway
 from scripts.chain import EmbeddedChain
 from scripts.demo_city import seed_demo_city
 from scripts.deploy import deploy_city
-from scripts.governance import council_execute
 
 PASSPHRASE = "bench-only"  # noqa: S105  (throw-away keys of a temporary chain)
 SCHEMA = {
@@ -55,10 +55,6 @@ SCHEMA = {
     },
 }
 REGISTER = "TRADE"
-
-
-def _id32(code: str) -> bytes:
-    return code.encode().ljust(32, b"\0")
 
 
 def start_api(
@@ -261,9 +257,9 @@ def main(argv: list[str] | None = None) -> int:
             with RpcClient(gateway_url) as rpc:
                 seed_demo_city(rpc=rpc, manifest=manifest, council=council, accounts={
                     "FB02": fb02, "FB33": Account.create(), "FB32": fb32})  # fmt: skip
-                council_execute(
-                    rpc=rpc, manifest=manifest, members=council, target="RegisterHub",
-                    function="setRegisterCreator", args=[_id32("FB02"), True],
+                decide(
+                    rpc=rpc, manifest=manifest, members=council,
+                    decision=ALLOW_REGISTER_CREATOR.decide(department="FB02"),
                 )  # fmt: skip
             env = {
                 "CITY_API_RPC_URL": gateway_url,

@@ -25,60 +25,17 @@ from typing import Any
 import httpx
 from eth_account.signers.local import LocalAccount
 
+from registry_core.council import ALLOW_REGISTER_CREATOR, decide_missing
+from registry_core.demo import PROPERTY_SCHEMA, TRADE_SCHEMA
 from registry_core.errors import RegistryCoreError
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
 from scripts.credentials_seed import DEMO_ACCREDITATIONS
-from scripts.demo_city import department_id
-from scripts.governance import council_execute
 
 
 class DemoSeedError(RegistryCoreError):
     """The API refused a demo write."""
 
-
-TRADE_SCHEMA: dict[str, Any] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "title": "Gewerbeanzeige / business registration",
-    "type": "object",
-    "required": ["business_name", "legal_form", "activity", "address", "registered_on"],
-    "properties": {
-        "business_name": {"type": "string", "minLength": 1, "maxLength": 200},
-        "legal_form": {"enum": ["Einzelunternehmen", "GbR", "GmbH", "UG", "AG", "eK"]},
-        "activity": {"type": "string", "maxLength": 500},
-        "address": {
-            "type": "object",
-            "required": ["street", "postal_code", "city"],
-            "properties": {
-                "street": {"type": "string", "maxLength": 200},
-                "postal_code": {"type": "string", "pattern": "^[0-9]{5}$"},
-                "city": {"type": "string", "maxLength": 100},
-            },
-            "additionalProperties": False,
-        },
-        "registered_on": {"type": "string", "format": "date"},
-    },
-    "additionalProperties": False,
-}
-
-PROPERTY_SCHEMA: dict[str, Any] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "title": "Gewerbefläche / commercial premises",
-    "type": "object",
-    "required": ["parcel", "address", "use", "area_m2", "rent_eur_per_m2"],
-    "properties": {
-        "parcel": {
-            "type": "string",
-            "pattern": "^Gemarkung [A-Za-zäöüß]+, Flur [0-9]+, Flurstück [0-9/]+$",
-        },
-        "address": {"type": "string", "maxLength": 200},
-        "use": {"enum": ["Büro", "Einzelhandel", "Gastronomie", "Handwerk", "Lager", "Labor"]},
-        "area_m2": {"type": "number", "exclusiveMinimum": 0},
-        "rent_eur_per_m2": {"type": "number", "minimum": 0},
-        "available_from": {"type": "string", "format": "date"},
-    },
-    "additionalProperties": False,
-}
 
 _STREETS = [
     ("Pontstraße 12", "52062"), ("Jakobstraße 45", "52064"), ("Theaterstraße 7", "52062"),
@@ -145,23 +102,8 @@ def allow_register_creators(
     *, rpc: RpcClient, manifest: DeploymentManifest, council: list[LocalAccount], codes: list[str]
 ) -> int:
     """Council decisions letting the departments create their own registers (only if missing)."""
-    hub = manifest.contract("RegisterHub")
-    decisions = 0
-    for code in codes:
-        data = hub.interface.encode_call("isRegisterCreator", department_id(code))
-        if hub.interface.decode_output("isRegisterCreator", rpc.call(hub.address, data)):
-            continue
-        council_execute(
-            rpc=rpc,
-            manifest=manifest,
-            members=council,
-            target="RegisterHub",
-            function="setRegisterCreator",
-            args=[department_id(code), True],
-            description=f"{code} may create its registers",
-        )
-        decisions += 1
-    return decisions
+    decisions = [ALLOW_REGISTER_CREATOR.decide(department=code) for code in codes]
+    return decide_missing(rpc=rpc, manifest=manifest, members=council, decisions=decisions)
 
 
 def demo_api_key(*, api_url: str, key_file: Path, env: dict[str, str]) -> str:

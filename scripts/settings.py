@@ -8,11 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from registry_core.demo import DEMO_PASSPHRASE
 from scripts.paths import PROJECT_ROOT
-
-# Development only: the demo city's keystores are encrypted with this passphrase so that the demo
-# runs without questions. Production refuses to start with it (see the validator below).
-DEMO_PASSPHRASE = "demo-city-not-a-secret"  # noqa: S105
 
 
 class CitySettings(BaseSettings):

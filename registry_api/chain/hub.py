@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from registry_core.abi import ContractABI
+from registry_core.codes import code_to_bytes32
 from registry_core.keccak import keccak256
 from registry_core.manifest import DeploymentManifest
 from registry_core.merkle import leaf_hash
+from registry_core.registers import STATUS_CODES as STATUS_CODES
+from registry_core.registers import STATUS_NAMES as STATUS_NAMES
 
 HUB = "RegisterHub"
 LEAF_TYPES = ("bytes32", "bytes32", "uint256", "bytes32", "bytes32", "uint8")
-STATUS_CODES = {"none": 0, "active": 1, "amended": 2, "closed": 3, "erased": 4}
-STATUS_NAMES = {code: name for name, code in STATUS_CODES.items()}
 ZERO_HASH = "0x" + "00" * 32
-
-# Erasure reasons, as the contract's ERASURE_* constants.
-ERASURE_REASONS = {
-    "data-subject-request": 1,
-    "retention-expired": 2,
-    "unlawful-processing": 3,
-    "legal-order": 4,
-    "entered-in-error": 5,
-}
+id32 = code_to_bytes32  # register and department codes on chain (the shared codec)
 
 # Fixed gas limits: gas is free, and estimating a transaction that depends on an earlier one
 # still in flight would fail. Generous, measured with headroom.
@@ -35,18 +29,6 @@ GAS = {
     "anchorBatch": 200_000,
     "eraseBatchVersion": 250_000,
 }
-
-
-def id32(code: str) -> bytes:
-    """A register or department code as bytes32 (UTF-8, right-padded with zeros)."""
-    raw = code.encode("utf-8")
-    if not 0 < len(raw) <= 32:
-        raise ValueError(f"code {code!r} must be 1-32 bytes")
-    return raw.ljust(32, b"\0")
-
-
-def code_of(value: bytes) -> str:
-    return value.rstrip(b"\0").decode("utf-8", "replace")
 
 
 def b32(hex_value: str) -> bytes:
@@ -125,8 +107,11 @@ def hub_address(manifest: DeploymentManifest) -> str:
     return manifest.address(HUB)
 
 
-# (codec id, function) -> (selector, input types) when every input is one static word.
-_word_calls: dict[tuple[int, str], tuple[bytes, tuple[str, ...]] | None] = {}
+# codec -> function -> (selector, input types) when every input is one static word. Keyed by
+# the codec itself (weakly), not by id(codec): a later codec can reuse a freed one's id.
+_word_calls: WeakKeyDictionary[ContractABI, dict[str, tuple[bytes, tuple[str, ...]] | None]] = (
+    WeakKeyDictionary()
+)
 
 
 def _word(kind: str, value: Any) -> bytes | None:
@@ -151,12 +136,14 @@ def encode(manifest: DeploymentManifest, function: str, *args: Any) -> bytes:
 
 def encode_call(codec: ContractABI, function: str, *args: Any) -> bytes:
     """:func:`encode` for any codec."""
-    key = (id(codec), function)
-    if key not in _word_calls:
+    plans = _word_calls.get(codec)
+    if plans is None:
+        plans = _word_calls[codec] = {}
+    if function not in plans:
         types = tuple(p["type"] for p in codec.function(function)["inputs"])
         static = all(t == "bytes32" or t.startswith("uint") for t in types)
-        _word_calls[key] = (codec.selector(function), types) if static else None
-    plan = _word_calls[key]
+        plans[function] = (codec.selector(function), types) if static else None
+    plan = plans[function]
     if plan is not None and len(args) == len(plan[1]):
         words = [_word(kind, value) for kind, value in zip(plan[1], args, strict=True)]
         if all(w is not None for w in words):

@@ -9,13 +9,12 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from registry_core.demo import DEMO_DEPARTMENTS, DEMO_PASSPHRASE
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-# Development only: the demo city's keystores use this passphrase (see scripts/settings.py).
-DEMO_PASSPHRASE = "demo-city-not-a-secret"  # noqa: S105
-
 # Department code -> keystore entry of its signing account (the demo city's departments).
-DEFAULT_SIGNERS = {"FB02": "dept-fb02", "FB33": "dept-fb33", "FB32": "dept-fb32"}
+DEFAULT_SIGNERS = {department.code: department.signer_key for department in DEMO_DEPARTMENTS}
 
 
 class Settings(BaseSettings):

@@ -129,6 +129,13 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
     return create_engine(url, pool_size=20, max_overflow=10, pool_pre_ping=True, **_JSON_CODEC)
 
 
+def make_engines(url: str) -> tuple[Engine, Engine]:
+    """The engine for writes and the one for reads (on SQLite a second one that takes no write
+    lock; elsewhere the same engine)."""
+    engine = make_engine(url)
+    return engine, make_engine(url, writer=False) if url.startswith("sqlite") else engine
+
+
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

@@ -11,7 +11,7 @@ from anyio import to_thread
 from registry_api.chain.worker_process import WorkerProcess
 from registry_api.chain.workers import ManifestCache, Workers, unlock_signers
 from registry_api.core.config import Settings
-from registry_api.core.db import make_engine, upgrade
+from registry_api.core.db import make_engines, upgrade
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +28,7 @@ def start_registers(state: Any, settings: Settings) -> None:
     sys.setswitchinterval(min(sys.getswitchinterval(), settings.switch_interval_seconds))
     if settings.migrate_on_start:
         upgrade(settings.database)
-    state.engine = make_engine(settings.database)
-    state.read_engine = (
-        make_engine(settings.database, writer=False)
-        if settings.database.startswith("sqlite")
-        else state.engine
-    )
+    state.engine, state.read_engine = make_engines(settings.database)
     accounts = unlock_signers(settings)
     state.signers = {department: account.address for department, account in accounts.items()}
     state.workers = None

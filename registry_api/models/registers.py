@@ -1,4 +1,8 @@
-"""Request and response models of the register API (the tables are in :mod:`.tables`)."""
+"""Request and response models of the register API (the tables are in :mod:`.tables`).
+
+The examples are the demo city's trade register (:mod:`registry_core.demo`), the schema and
+records that ``make demo`` seeds.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from registry_api.chain.hub import ERASURE_REASONS
+from registry_core.demo import TRADE_RECORD, TRADE_SCHEMA
+from registry_core.registers import ERASURE_REASONS
 
 RegisterId = str
 REGISTER_ID_PATTERN = r"^[A-Z][A-Z0-9_-]{0,31}$"
@@ -20,35 +25,6 @@ ErasureReason = Literal[
     "entered-in-error",
 ]
 assert set(ErasureReason.__args__) == set(ERASURE_REASONS)  # type: ignore[attr-defined]
-
-TRADE_EXAMPLE: dict[str, Any] = {
-    "business_name": "Printen-Manufaktur Lambertz-Beispiel GmbH",
-    "legal_form": "GmbH",
-    "activity": "Herstellung von Backwaren / bakery products",
-    "address": {"street": "Pontstraße 12", "postal_code": "52062", "city": "Aachen"},
-    "registered_on": "2026-03-02",
-}
-TRADE_SCHEMA_EXAMPLE: dict[str, Any] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "type": "object",
-    "required": ["business_name", "legal_form", "activity", "address", "registered_on"],
-    "properties": {
-        "business_name": {"type": "string", "minLength": 1, "maxLength": 200},
-        "legal_form": {"enum": ["Einzelunternehmen", "GbR", "GmbH", "UG", "AG", "eK"]},
-        "activity": {"type": "string", "maxLength": 500},
-        "address": {
-            "type": "object",
-            "required": ["street", "postal_code", "city"],
-            "properties": {
-                "street": {"type": "string"},
-                "postal_code": {"type": "string", "pattern": "^[0-9]{5}$"},
-                "city": {"type": "string"},
-            },
-        },
-        "registered_on": {"type": "string", "format": "date"},
-    },
-    "additionalProperties": False,
-}
 
 WriteKind = Literal["register", "create", "amend", "close", "erase"]
 WriteStatus = Literal["pending", "submitted", "anchored", "failed"]
@@ -63,7 +39,7 @@ class RegisterCreate(BaseModel):
                     "id": "TRADE",
                     "name": "Gewerberegister / Trade register",
                     "description": "Business registrations of the city (Gewerbeanzeigen)",
-                    "schema": TRADE_SCHEMA_EXAMPLE,
+                    "schema": TRADE_SCHEMA,
                 }
             ]
         },
@@ -99,7 +75,7 @@ class RegistersPublic(BaseModel):
 
 
 class RecordCreate(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"content": TRADE_EXAMPLE}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"content": TRADE_RECORD}]})
 
     content: dict[str, Any] = Field(
         description="The record; validated against the register's schema"
@@ -108,7 +84,7 @@ class RecordCreate(BaseModel):
 
 class RecordBulkCreate(BaseModel):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"records": [TRADE_EXAMPLE, TRADE_EXAMPLE]}]}
+        json_schema_extra={"examples": [{"records": [TRADE_RECORD, TRADE_RECORD]}]}
     )
 
     records: list[dict[str, Any]] = Field(
@@ -123,8 +99,8 @@ class RecordAmend(BaseModel):
             "examples": [
                 {
                     "content": {
-                        **TRADE_EXAMPLE,
-                        "address": {**TRADE_EXAMPLE["address"], "street": "Markt 1"},
+                        **TRADE_RECORD,
+                        "address": {**TRADE_RECORD["address"], "street": "Markt 1"},
                     },
                     "expected_version": 0,
                 }

@@ -34,6 +34,7 @@ from registry_core.errors import RpcError
 from registry_core.hashing import canonical_json, content_hash, new_salt
 from registry_core.keccak import keccak256
 from registry_core.manifest import DeploymentManifest
+from registry_core.registers import ERASURE_REASONS
 from registry_core.rpc import RpcClient
 from registry_core.schemas import SchemaInvalidError, SchemaValidator, validator_for
 
@@ -486,7 +487,7 @@ def erase_record(
             title="The version was never anchored",
             detail=f"version {failed[0]} of record {record_id} failed to anchor; nothing to erase",
         )
-    code = hub.ERASURE_REASONS[reason]
+    code = ERASURE_REASONS[reason]
     result: list[WriteAccepted] = []
     for version in targets:
         write = Write(

@@ -6,7 +6,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from registry_core.credential_types import CREDENTIAL_TYPES, type_code, type_id
+from registry_core.codes import bytes32_to_code, code_to_bytes32
+from registry_core.credential_types import CREDENTIAL_TYPES
 from registry_core.did import DidError, DidResolution, parse_did
 from registry_core.errors import RegistryCoreError
 from registry_core.qr import PREFIX, QrPayloadError, decode_payload_parts
@@ -108,7 +109,7 @@ def _summary(parsed: _Parsed, anchor: AnchorInfo | None) -> dict[str, Any]:
         "batch": parsed.envelope.batch is not None,
     }
     if anchor is not None and anchor.state:
-        summary["issuer_department"] = type_code(anchor.department)
+        summary["issuer_department"] = bytes32_to_code(anchor.department)
         summary["anchored_block"] = anchor.block
         summary["anchored_at"] = anchor.timestamp
         summary["state"] = STATES[anchor.state]
@@ -217,11 +218,11 @@ def _check_anchor_status_accreditation(
     if department != anchor.department:
         checks["anchored"] = messages.issuer_mismatch()
         return
-    dept = type_code(anchor.department)
+    dept = bytes32_to_code(anchor.department)
     checks["anchored"] = messages.anchored_ok(dept, anchor.block)
     spec = CREDENTIAL_TYPES.get(parsed.type_code)
     try:
-        declared = type_id(parsed.type_code)
+        declared = code_to_bytes32(parsed.type_code)
     except ValueError:
         declared = b""
     declared_ok = len(declared) == 32 and (spec is None or spec.vc_type in parsed.vc_types)

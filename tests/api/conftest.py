@@ -23,14 +23,13 @@ from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from registry_api.chain import hub
 from registry_api.core.db import session_scope
 from registry_api.core.security import create_api_key
 from registry_core.keystore import Keystore
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
 from scripts.demo_city import seed_demo_city
-from scripts.governance import council_execute
+from scripts.demo_registers import allow_register_creators
 
 # Keep the API's default data directory out of the project for every test in this folder.
 if "CITY_API_DATA_DIR" not in os.environ:
@@ -65,21 +64,9 @@ def departments(
     }
     with RpcClient(gateway_url) as rpc:
         seed_demo_city(rpc=rpc, manifest=city, council=council_keys, accounts=accounts)
-        hub_contract = city.contract(hub.HUB)
-        for code in ("FB02", "FB33"):
-            data = hub_contract.interface.encode_call("isRegisterCreator", hub.id32(code))
-            allowed = hub_contract.interface.decode_output(
-                "isRegisterCreator", rpc.call(hub_contract.address, data)
-            )
-            if not allowed:
-                council_execute(
-                    rpc=rpc,
-                    manifest=city,
-                    members=council_keys,
-                    target=hub.HUB,
-                    function="setRegisterCreator",
-                    args=[hub.id32(code), True],
-                )
+        allow_register_creators(
+            rpc=rpc, manifest=city, council=council_keys, codes=["FB02", "FB33"]
+        )
     return Departments(keys_dir=keys_dir, accounts=accounts)
 
 

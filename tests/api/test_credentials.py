@@ -28,6 +28,18 @@ def _holder() -> str:
     return make_did(Account.create().address, 52062)
 
 
+def _issue_permit(credential_api: CredentialApi) -> dict[str, Any]:
+    """A parking permit of FB32 (the API's answer)."""
+    response = credential_api.client.post(
+        "/credentials",
+        json={"type": "PARKING_PERMIT", "holder_did": _holder(), "claims": PERMIT},
+        headers=credential_api.headers("FB32"),
+    )
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
 def _problem(response, status: int) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
@@ -98,11 +110,7 @@ def test_batch_issue_then_suspend_and_resume_a_member(credential_api: Credential
 
 
 def test_only_the_issuing_department_changes_status(credential_api: CredentialApi) -> None:
-    issued = credential_api.client.post(
-        "/credentials",
-        json={"type": "PARKING_PERMIT", "holder_did": _holder(), "claims": PERMIT},
-        headers=credential_api.headers("FB32"),
-    ).json()
+    issued = _issue_permit(credential_api)
     problem = _problem(
         credential_api.client.post(
             f"/credentials/{issued['credential_hash']}/revoke",
@@ -114,6 +122,27 @@ def test_only_the_issuing_department_changes_status(credential_api: CredentialAp
     assert problem["error"] == "CredentialStatusNotIssuer"
 
 
+def test_a_reason_code_the_chain_refuses_is_a_422_before_anything_is_sent(
+    credential_api: CredentialApi,
+) -> None:
+    """RFC 5280 leaves 7 unused and the contract refuses it; so does the API, as a 422."""
+    issued = _issue_permit(credential_api)
+    url = f"/credentials/{issued['credential_hash']}"
+    for code in (7, 11):
+        problem = _problem(
+            credential_api.client.post(
+                f"{url}/revoke", json={"reason_code": code}, headers=credential_api.headers("FB32")
+            ),
+            422,
+        )
+        assert problem["errors"][0]["loc"] == ["body", "reason_code"], problem
+    assert credential_api.client.get(f"{url}/status").json()["state"] == "active"
+    revoked = credential_api.client.post(
+        f"{url}/revoke", json={"reason_code": 10}, headers=credential_api.headers("FB32")
+    )
+    assert revoked.status_code == 200 and revoked.json()["reason_code"] == 10, revoked.text
+
+
 def test_status_of_unknown_and_malformed_hashes(credential_api: CredentialApi) -> None:
     unknown = credential_api.client.get(f"/credentials/0x{'ab' * 32}/status").json()
     assert unknown["state"] == "unknown" and unknown["issuer_department"] is None
@@ -121,11 +150,7 @@ def test_status_of_unknown_and_malformed_hashes(credential_api: CredentialApi) -
 
 
 def test_qr_svg_and_png_are_cached(credential_api: CredentialApi) -> None:
-    issued = credential_api.client.post(
-        "/credentials",
-        json={"type": "PARKING_PERMIT", "holder_did": _holder(), "claims": PERMIT},
-        headers=credential_api.headers("FB32"),
-    ).json()
+    issued = _issue_permit(credential_api)
     svg = credential_api.client.post(
         "/credentials/qr?format=svg", json={"payload": issued["qr_payload"]}
     )
@@ -139,11 +164,7 @@ def test_qr_svg_and_png_are_cached(credential_api: CredentialApi) -> None:
 
 
 def test_did_resolution_endpoint(credential_api: CredentialApi) -> None:
-    issued = credential_api.client.post(
-        "/credentials",
-        json={"type": "PARKING_PERMIT", "holder_did": _holder(), "claims": PERMIT},
-        headers=credential_api.headers("FB32"),
-    ).json()
+    issued = _issue_permit(credential_api)
     result = credential_api.client.get(f"/dids/{issued['issuer']}").json()
     document = result["didDocument"]
     assert document["id"] == issued["issuer"]
@@ -384,11 +405,7 @@ def test_batch_with_a_used_key_and_another_body_or_path_is_refused(
 def test_revoking_again_with_the_same_key_sends_no_transaction(
     credential_api: CredentialApi, credential_city: CredentialCity, gateway_rpc: RpcClient
 ) -> None:
-    issued = credential_api.client.post(
-        "/credentials",
-        json={"type": "PARKING_PERMIT", "holder_did": _holder(), "claims": PERMIT},
-        headers=credential_api.headers("FB32"),
-    ).json()
+    issued = _issue_permit(credential_api)
     url = f"/credentials/{issued['credential_hash']}/revoke"
     headers = _keyed(credential_api)
     first = credential_api.client.post(url, json={"reason_code": 4}, headers=headers)

@@ -531,6 +531,25 @@ def test_word_encoding_gives_the_same_bytes_as_eth_abi() -> None:
         hub.encode_call(codec, "anchorBatch", b"\x02" * 32, b"\x03" * 32, 2**16)
 
 
+def test_a_word_plan_never_serves_a_later_codec_with_a_reused_id() -> None:
+    """CPython reuses a freed object's id at once: a plan cached by id(codec) would encode the
+    next codec's call with the old codec's selector."""
+    from registry_core.abi import ContractABI
+
+    def codec(kind: str) -> ContractABI:
+        return ContractABI(
+            [{"type": "function", "name": "f", "stateMutability": "nonpayable", "outputs": [],
+              "inputs": [{"name": "a", "type": kind}]}]
+        )  # fmt: skip
+
+    for _ in range(50):
+        first = codec("uint256")
+        hub.encode_call(first, "f", 5)
+        del first
+        second = codec("uint64")  # most often at the address the first one had
+        assert hub.encode_call(second, "f", 5) == second.encode_call("f", 5)
+
+
 def test_fast_signer_gives_the_same_bytes_as_eth_account() -> None:
     from eth_account import Account
     from eth_utils.address import to_checksum_address

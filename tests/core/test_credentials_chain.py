@@ -8,6 +8,7 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
+from registry_core.council import ACCREDIT_TYPE, ADD_ACCOUNT, ADD_DEPARTMENT, decide
 from registry_core.credential_types import CREDENTIAL_TYPES
 from registry_core.did import make_did
 from registry_core.issuance import CredentialRequest
@@ -23,8 +24,6 @@ from registry_core.vc import (
     status_entry,
 )
 from registry_core.verification import ChainSource, TrustBundle, VerificationResult, verify
-from scripts.demo_city import department_id
-from scripts.governance import council_execute
 from tests.credential_fixtures import CredentialCity
 
 RESIDENCE = {
@@ -218,27 +217,14 @@ def test_key_rotation_keeps_old_credentials_and_refuses_the_old_key(
     signed with the old key does not verify."""
     manifest, council = credential_city.manifest, credential_city.council
     old, new = Account.create(), Account.create()
-    dept = department_id("FB20")
-    for function, args in [
-        ("addDepartment", [dept, "Stadtarchiv / City Archive"]),
-        ("addAccount", [dept, old.address]),
-    ]:
-        council_execute(
-            rpc=gateway_rpc,
-            manifest=manifest,
-            members=council,
-            target="DepartmentDirectory",
-            function=function,
-            args=args,
-        )
-    council_execute(
-        rpc=gateway_rpc,
-        manifest=manifest,
-        members=council,
-        target="TrustedIssuerRegistry",
-        function="accredit",
-        args=[dept, CREDENTIAL_TYPES["RESIDENCE_CERT"].type_id, 0, 0],
-    )
+    for decision in (
+        ADD_DEPARTMENT.decide(department="FB20", name="Stadtarchiv / City Archive"),
+        ADD_ACCOUNT.decide(department="FB20", account=old.address),
+        ACCREDIT_TYPE.decide(
+            department="FB20", credential_type="RESIDENCE_CERT", valid_from=0, valid_until=0
+        ),
+    ):
+        decide(rpc=gateway_rpc, manifest=manifest, members=council, decision=decision)
     from registry_core.issuance import Issuer
 
     did = make_did(holder.address, 52062)
@@ -251,13 +237,11 @@ def test_key_rotation_keeps_old_credentials_and_refuses_the_old_key(
         data=registry.interface.encode_call("changeOwner", old.address, new.address),
         interface=registry.interface,
     )
-    council_execute(
+    decide(
         rpc=gateway_rpc,
         manifest=manifest,
         members=council,
-        target="DepartmentDirectory",
-        function="addAccount",
-        args=[dept, new.address],
+        decision=ADD_ACCOUNT.decide(department="FB20", account=new.address),
     )
     after_old_key = Issuer(rpc=gateway_rpc, manifest=manifest, signing_key=old).issue(
         "RESIDENCE_CERT", CredentialRequest(did, RESIDENCE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from eth_account.signers.local import LocalAccount
 
-from registry_core.credential_types import type_id
+from registry_core.codes import code_to_bytes32
 from registry_core.did import make_did
 from registry_core.errors import RpcError
 from registry_core.issuance import CredentialRequest
@@ -52,7 +52,7 @@ class _Revoked(Bundle):
 
     def anchor(self, credential_hash: bytes, envelope: object) -> AnchorInfo:
         genuine = super().anchor(credential_hash, envelope)  # type: ignore[arg-type]
-        return AnchorInfo(3, DEPARTMENT, type_id("RESIDENCE_CERT"), 5, genuine.timestamp,
+        return AnchorInfo(3, DEPARTMENT, code_to_bytes32("RESIDENCE_CERT"), 5, genuine.timestamp,
                           self.reason_code, genuine.timestamp)  # fmt: skip
 
 

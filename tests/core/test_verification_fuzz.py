@@ -8,14 +8,14 @@ from eth_account import Account
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from registry_core.credential_types import type_id
+from registry_core.codes import code_to_bytes32
 from registry_core.did import DidHistory, make_did, parse_did
 from registry_core.qr import decode_payload, encode_payload
 from registry_core.vc import Envelope, issue_credential, status_entry
 from registry_core.verification import CHECK_NAMES, AnchorInfo, verify
 
 REGISTRY = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
-DEPARTMENT = b"FB33".ljust(32, b"\0")
+DEPARTMENT = code_to_bytes32("FB33")
 ISSUER = Account.create()
 JWT = issue_credential(
     issuer_did=make_did(ISSUER.address, 52062),
@@ -49,14 +49,16 @@ class Bundle:
 
     def anchor(self, credential_hash: bytes, envelope: Envelope) -> AnchorInfo:
         if credential_hash == Envelope(JWT).credential_hash:
-            return AnchorInfo(1, DEPARTMENT, type_id("RESIDENCE_CERT"), 5, 1_700_000_000, 0, 0)
+            return AnchorInfo(
+                1, DEPARTMENT, code_to_bytes32("RESIDENCE_CERT"), 5, 1_700_000_000, 0, 0
+            )
         return AnchorInfo(0, b"\0" * 32, b"\0" * 32, 0, 0, 0, 0)
 
     def department_of(self, address: str) -> bytes:
         return DEPARTMENT if address.lower() == ISSUER.address.lower() else b"\0" * 32
 
     def is_accredited(self, department: bytes, type_id_: bytes, at: int) -> bool:
-        return department == DEPARTMENT and type_id_ == type_id("RESIDENCE_CERT")
+        return department == DEPARTMENT and type_id_ == code_to_bytes32("RESIDENCE_CERT")
 
 
 def test_the_genuine_payload_is_valid() -> None:

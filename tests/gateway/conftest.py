@@ -17,15 +17,15 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
+from registry_core.codes import code_to_bytes32
+from registry_core.council import ADD_ACCOUNT, ADD_DEPARTMENT, decide
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
 from scripts.chain import EmbeddedChain
-from scripts.demo_city import department_id
-from scripts.governance import council_execute
 from tests.conftest import free_port
 
 # A department of its own, so other test packages may create the demo ones on the same chain.
-DEPARTMENT = department_id("GWTEST")
+DEPARTMENT = code_to_bytes32("GWTEST")
 
 
 @dataclass
@@ -136,18 +136,11 @@ def department_key(
 ) -> LocalAccount:
     """An account of an active department, added by the council through the gateway."""
     account: LocalAccount = Account.create()
-    for function, args in (
-        ("addDepartment", [DEPARTMENT, "Gateway test department"]),
-        ("addAccount", [DEPARTMENT, account.address]),
+    for decision in (
+        ADD_DEPARTMENT.decide(department="GWTEST", name="Gateway test department"),
+        ADD_ACCOUNT.decide(department="GWTEST", account=account.address),
     ):
-        council_execute(
-            rpc=gateway_rpc,
-            manifest=city,
-            members=council_keys,
-            target="DepartmentDirectory",
-            function=function,
-            args=args,
-        )
+        decide(rpc=gateway_rpc, manifest=city, members=council_keys, decision=decision)
     return account
 
 

@@ -21,7 +21,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
-from registry_core.credential_types import CREDENTIAL_TYPES
+from registry_core.council import ACCREDIT_TYPE, ADD_ACCOUNT, ADD_DEPARTMENT, decide
 from registry_core.did import make_did
 from registry_core.issuance import CredentialRequest, Issuer
 from registry_core.manifest import DeploymentManifest
@@ -29,8 +29,6 @@ from registry_core.rpc import RpcClient
 from registry_core.transactions import Signer
 from registry_core.vc import issue_credential, status_entry
 from registry_core.verification import ChainSource
-from scripts.demo_city import department_id
-from scripts.governance import council_execute
 from tests.credential_fixtures import CredentialCity
 
 SCRIPT = Path(__file__).with_name("ethr_did_resolve.mjs")
@@ -118,28 +116,15 @@ def department(
     both accounts belong to the department and may transact."""
     manifest, council = credential_city.manifest, credential_city.council
     identity, owner = Account.create(), Account.create()
-    dept = department_id("FB61")
-    for function, args in [
-        ("addDepartment", [dept, "Vermessungsamt / Surveying Office"]),
-        ("addAccount", [dept, identity.address]),
-        ("addAccount", [dept, owner.address]),
-    ]:
-        council_execute(
-            rpc=gateway_rpc,
-            manifest=manifest,
-            members=council,
-            target="DepartmentDirectory",
-            function=function,
-            args=args,
-        )
-    council_execute(
-        rpc=gateway_rpc,
-        manifest=manifest,
-        members=council,
-        target="TrustedIssuerRegistry",
-        function="accredit",
-        args=[dept, CREDENTIAL_TYPES["RESIDENCE_CERT"].type_id, 0, 0],
-    )
+    for decision in (
+        ADD_DEPARTMENT.decide(department="FB61", name="Vermessungsamt / Surveying Office"),
+        ADD_ACCOUNT.decide(department="FB61", account=identity.address),
+        ADD_ACCOUNT.decide(department="FB61", account=owner.address),
+        ACCREDIT_TYPE.decide(
+            department="FB61", credential_type="RESIDENCE_CERT", valid_from=0, valid_until=0
+        ),
+    ):
+        decide(rpc=gateway_rpc, manifest=manifest, members=council, decision=decision)
     registry = manifest.contract("EthereumDIDRegistry")
     Signer(identity, gateway_rpc).transact(
         to=registry.address,

@@ -10,19 +10,17 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
+from registry_core.codes import code_to_bytes32
+from registry_core.council import ADD_DEPARTMENT, chain_view, decide
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
 from scripts.chain import ChainError, EmbeddedChain
-from scripts.demo_city import department_id
 from scripts.deploy import deploy_city
-from scripts.governance import council_execute
 from tests.conftest import free_port
 
 
 def directory_view(rpc: RpcClient, manifest: DeploymentManifest, function: str, *args: object):
-    directory = manifest.contract("DepartmentDirectory")
-    data = directory.interface.encode_call(function, *args)
-    return directory.interface.decode_output(function, rpc.call(directory.address, data))
+    return chain_view(rpc, manifest)("DepartmentDirectory", function, *args)
 
 
 def dumped_since(state_file: Path, mtime_ns: int) -> bool:
@@ -54,13 +52,13 @@ def deploy_and_seed(
             threshold=2,
             deployments_dir=deployments,
         ).manifest
-        council_execute(
+        decide(
             rpc=rpc,
             manifest=manifest,
             members=council,
-            target="DepartmentDirectory",
-            function="addDepartment",
-            args=[department_id("FB02"), "Wirtschaftsförderung / Economic Development"],
+            decision=ADD_DEPARTMENT.decide(
+                department="FB02", name="Wirtschaftsförderung / Economic Development"
+            ),
         )
     return manifest
 
@@ -74,7 +72,7 @@ def test_restart_keeps_deployment_and_council_state(fresh_chain: EmbeddedChain, 
     fresh_chain.start()
     with RpcClient(fresh_chain.url) as rpc:
         assert rpc.block_number() == head
-        name, active, _ = directory_view(rpc, manifest, "department", department_id("FB02"))
+        name, active, _ = directory_view(rpc, manifest, "department", code_to_bytes32("FB02"))
         assert (name, active) == ("Wirtschaftsförderung / Economic Development", True)
         council_contract = manifest.contract("CityCouncil")
         members = council_contract.interface.decode_output(
@@ -133,7 +131,7 @@ def test_torn_state_file_falls_back_to_the_copy_from_the_last_start(
     fresh_chain.start()
     with RpcClient(fresh_chain.url) as rpc:
         assert rpc.block_number() == head
-        name, _, _ = directory_view(rpc, manifest, "department", department_id("FB02"))
+        name, _, _ = directory_view(rpc, manifest, "department", code_to_bytes32("FB02"))
         assert name.startswith("Wirtschaftsförderung")
     assert list(fresh_chain.data_dir.glob("chain-state.torn-*.json")), "the torn file is kept"
 

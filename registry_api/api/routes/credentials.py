@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -35,11 +35,18 @@ from registry_api.api.deps import (
 from registry_api.core.credentials import CredentialService
 from registry_api.core.errors import PROBLEM_BASE, PROBLEM_JSON, RegistryError
 from registry_api.core.security import Department
-from registry_core.credential_types import CREDENTIAL_TYPES, type_code
+from registry_core.codes import bytes32_to_code
+from registry_core.credential_types import CREDENTIAL_TYPES
 from registry_core.did import DidError
 from registry_core.errors import RegistryCoreError, TransactionFailedError
 from registry_core.issuance import CredentialRequest, IssuedCredential, Issuer
 from registry_core.qr import QrPayloadError, decode_payload, encode_payload, qr_info
+from registry_core.reason_codes import (
+    MAX_REASON_CODE,
+    REASON_CODES,
+    describe_reason_codes,
+    is_reason_code,
+)
 from registry_core.schemas import validator_for
 from registry_core.vc import BatchProof, CredentialFormatError, Envelope
 from registry_core.verification import STATES
@@ -49,10 +56,13 @@ log = logging.getLogger(__name__)
 R = TypeVar("R")
 
 HOLDER_EXAMPLE = "did:ethr:0xcb5e:0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
-REASON_HELP = (
-    "RFC 5280 CRLReason: 0 unspecified, 1 keyCompromise, 3 affiliationChanged, 4 superseded, "
-    "5 cessationOfOperation, 6 certificateHold, 8 removeFromCRL, 9 privilegeWithdrawn"
-)
+
+
+def _chain_accepts(reason_code: int) -> int:
+    """Refuse the reason code the chain would refuse (7, unused by RFC 5280), as a 422."""
+    if not is_reason_code(reason_code):
+        raise ValueError(f"{reason_code} is not a reason code: {describe_reason_codes()}")
+    return reason_code
 
 
 def get_service(request: Request) -> CredentialService:
@@ -110,7 +120,13 @@ class BatchIssuedOut(BaseModel):
 
 
 class StatusChange(BaseModel):
-    reason_code: int = Field(0, ge=0, le=10, description=REASON_HELP)
+    reason_code: Annotated[int, AfterValidator(_chain_accepts)] = Field(
+        0,
+        ge=0,
+        le=MAX_REASON_CODE,
+        description=describe_reason_codes(),
+        json_schema_extra={"enum": list(REASON_CODES)},
+    )
     credential: str | None = Field(
         None,
         max_length=12000,
@@ -588,8 +604,8 @@ def _status(credential_hash: str, rpc: Any, manifest: Any) -> StatusOut:
     return StatusOut(
         credential_hash="0x" + digest.hex(),
         state=STATES[int(state)],
-        issuer_department=type_code(bytes(dept)) if known else None,
-        type=type_code(bytes(kind)) if known else None,
+        issuer_department=bytes32_to_code(bytes(dept)) if known else None,
+        type=bytes32_to_code(bytes(kind)) if known else None,
         anchored_block=int(block) if known else None,
         anchored_at=int(at) if known else None,
         reason_code=int(reason),

@@ -1,0 +1,291 @@
+"""Council decisions by intent: what the council can decide, built into calls and read back.
+
+An :class:`Intent` names one decision ("add-department", "accredit-type", ...) with its
+parameters in plain terms (department codes, addresses, names, times) and a German and English
+description. ``intent.decide(...)`` (keyword arguments) or ``intent.parse([...])`` (the strings a
+command line gives) makes a :class:`Decision`; ``decision.call(manifest)`` is the target address
+and calldata the council proposes; :func:`decode_decision` turns a proposal's target and calldata
+back into the decision, for people who confirm it. No I/O here: proposing, confirming and
+executing is :mod:`registry_core.council.decisions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from eth_utils.address import is_address, to_checksum_address
+
+from registry_core.codes import bytes32_to_code, code_to_bytes32
+from registry_core.errors import RegistryCoreError
+from registry_core.manifest import DeploymentManifest
+
+ParamKind = Literal["code", "address", "text", "count", "time", "hash"]
+
+# A read of the chain that an intent's "already in effect" check may ask:
+# view(contract name, function, *arguments) -> the decoded answer.
+View = Callable[..., Any]
+
+
+class CouncilIntentError(RegistryCoreError):
+    """Arguments that do not fit an intent, or calldata that is no known council decision."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: ParamKind
+    help: str = ""
+
+
+def _to_abi(kind: ParamKind, value: Any) -> Any:
+    if kind == "code":
+        return code_to_bytes32(str(value))
+    if kind == "address":
+        if not isinstance(value, str) or not is_address(value):
+            raise ValueError(f"{value!r} is not an address")
+        return to_checksum_address(value)
+    if kind == "hash":
+        raw = value if isinstance(value, bytes) else bytes.fromhex(str(value).removeprefix("0x"))
+        if len(raw) != 32:
+            raise ValueError(f"{value!r} is not a 32-byte hash")
+        return raw
+    if kind in ("count", "time"):
+        number = int(value)
+        if number < 0:
+            raise ValueError(f"{value!r} is negative")
+        return number
+    return str(value)
+
+
+def _from_abi(kind: ParamKind, value: Any) -> Any:
+    if kind == "code":
+        return bytes32_to_code(bytes(value))
+    if kind == "hash":
+        return "0x" + bytes(value).hex()
+    if kind in ("count", "time"):
+        return int(value)
+    return value if kind == "address" else str(value)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One kind of council decision: ``contract.function(*params, *fixed)``."""
+
+    name: str
+    contract: str  # the contract's name in the deployment manifest
+    function: str
+    params: tuple[Param, ...]
+    text_de: str  # str.format template over the parameter names
+    text_en: str
+    fixed: tuple[Any, ...] = ()  # trailing arguments the intent sets itself
+    in_effect: Callable[[View, Mapping[str, Any]], bool] | None = field(default=None, repr=False)
+
+    def decide(self, **args: Any) -> Decision:
+        """The decision with these arguments (values as people write them: codes, addresses)."""
+        names = [p.name for p in self.params]
+        if sorted(args) != sorted(names):
+            raise CouncilIntentError(
+                f"{self.name} takes {', '.join(names) or 'no arguments'}; got {', '.join(args)}"
+            )
+        values: dict[str, Any] = {}
+        for param in self.params:
+            try:
+                _to_abi(param.kind, args[param.name])
+            except (ValueError, TypeError) as exc:
+                raise CouncilIntentError(f"{self.name}: {param.name}: {exc}") from exc
+            values[param.name] = _normalised(param.kind, args[param.name])
+        return Decision(self, values)
+
+    def parse(self, texts: Sequence[str]) -> Decision:
+        """The decision from positional strings (a command line's arguments), in param order."""
+        if len(texts) != len(self.params):
+            usage = " ".join(f"<{p.name}>" for p in self.params)
+            raise CouncilIntentError(f"usage: {self.name} {usage}".rstrip())
+        return self.decide(**{p.name: text for p, text in zip(self.params, texts, strict=True)})
+
+
+def _normalised(kind: ParamKind, value: Any) -> Any:
+    return _from_abi(kind, _to_abi(kind, value))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An intent with its arguments: what one council proposal does."""
+
+    intent: Intent
+    args: dict[str, Any]
+
+    def abi_args(self) -> list[Any]:
+        values = [_to_abi(p.kind, self.args[p.name]) for p in self.intent.params]
+        return [*values, *self.intent.fixed]
+
+    def call(self, manifest: DeploymentManifest) -> tuple[str, bytes]:
+        """Target address and calldata of the call the council makes."""
+        contract = manifest.contract(self.intent.contract)
+        return contract.address, contract.interface.encode_call(
+            self.intent.function, *self.abi_args()
+        )
+
+    def describe(self, language: Literal["de", "en"] = "en") -> str:
+        template = self.intent.text_de if language == "de" else self.intent.text_en
+        return template.format(**self.args)
+
+    def description(self) -> str:
+        """German and English, as the proposal's on-chain description (auditors read it)."""
+        return f"{self.describe('de')} / {self.describe('en')}"
+
+    def in_effect(self, view: View) -> bool:
+        """Whether the chain shows this decision in effect already (False if it cannot tell)."""
+        check = self.intent.in_effect
+        return check is not None and bool(check(view, self.args))
+
+
+def _code(args: Mapping[str, Any], name: str) -> bytes:
+    return code_to_bytes32(args[name])
+
+
+_DEPARTMENT = Param("department", "code", "department code, e.g. FB02")
+_ACCOUNT = Param("account", "address", "the account's address")
+_TYPE = Param("credential_type", "code", "credential type code, e.g. RESIDENCE_CERT")
+
+ADD_DEPARTMENT = Intent(
+    "add-department", "DepartmentDirectory", "addDepartment",
+    (_DEPARTMENT, Param("name", "text", "public name, German / English")),
+    "Dienststelle {department} anlegen ({name})", "Create department {department} ({name})",
+    in_effect=lambda view, a: view("DepartmentDirectory", "departmentExists", _code(a, "department")),
+)  # fmt: skip
+RENAME_DEPARTMENT = Intent(
+    "rename-department", "DepartmentDirectory", "renameDepartment",
+    (_DEPARTMENT, Param("name", "text", "new public name")),
+    "Dienststelle {department} umbenennen in {name}", "Rename department {department} to {name}",
+)  # fmt: skip
+SUSPEND_DEPARTMENT = Intent(
+    "suspend-department", "DepartmentDirectory", "suspendDepartment", (_DEPARTMENT,),
+    "Dienststelle {department} sperren", "Suspend department {department}",
+)  # fmt: skip
+REACTIVATE_DEPARTMENT = Intent(
+    "reactivate-department", "DepartmentDirectory", "reactivateDepartment", (_DEPARTMENT,),
+    "Dienststelle {department} wieder zulassen", "Reactivate department {department}",
+    in_effect=lambda view, a: view(
+        "DepartmentDirectory", "isDepartmentActive", _code(a, "department")
+    ),
+)  # fmt: skip
+ADD_ACCOUNT = Intent(
+    "add-account", "DepartmentDirectory", "addAccount", (_DEPARTMENT, _ACCOUNT),
+    "Konto {account} handelt für {department}", "Account {account} acts for {department}",
+    in_effect=lambda view, a: view("DepartmentDirectory", "departmentOf", a["account"])
+    == _code(a, "department"),
+)  # fmt: skip
+REMOVE_ACCOUNT = Intent(
+    "remove-account", "DepartmentDirectory", "removeAccount", (_DEPARTMENT, _ACCOUNT),
+    "Konto {account} handelt nicht mehr für {department}",
+    "Account {account} no longer acts for {department}",
+)  # fmt: skip
+ALLOW_ACCOUNT = Intent(
+    "allow-account", "AccountPermissioning", "allowAccount", (_ACCOUNT,),
+    "Konto {account} darf Transaktionen senden", "Account {account} may send transactions",
+    in_effect=lambda view, a: a["account"] in view("AccountPermissioning", "allowedAccounts"),
+)  # fmt: skip
+DISALLOW_ACCOUNT = Intent(
+    "disallow-account", "AccountPermissioning", "disallowAccount", (_ACCOUNT,),
+    "Konto {account} von der Zulassungsliste nehmen",
+    "Take account {account} off the allow-list",
+)  # fmt: skip
+DEFINE_CREDENTIAL_TYPE = Intent(
+    "define-credential-type", "TrustedIssuerRegistry", "addCredentialType",
+    (_TYPE, Param("name", "text", "public name, German / English"),
+     Param("schema_hash", "hash", "keccak256 of the RFC 8785 JSON Schema of the claims")),
+    "Nachweisart {credential_type} festlegen ({name})",
+    "Define credential type {credential_type} ({name})",
+    in_effect=lambda view, a: view(
+        "TrustedIssuerRegistry", "credentialTypeExists", _code(a, "credential_type")
+    ),
+)  # fmt: skip
+ACCREDIT_TYPE = Intent(
+    "accredit-type", "TrustedIssuerRegistry", "accredit",
+    (_DEPARTMENT, _TYPE, Param("valid_from", "time", "unix seconds; 0 for now"),
+     Param("valid_until", "time", "unix seconds; 0 for open-ended")),
+    "{department} darf {credential_type} ausstellen (von {valid_from} bis {valid_until}, 0: offen)",
+    "{department} may issue {credential_type} (from {valid_from} until {valid_until}, 0: open)",
+    # In effect once any accreditation of the department for the type exists, whatever its window.
+    in_effect=lambda view, a: bool(view(
+        "TrustedIssuerRegistry", "accreditationIds", _code(a, "department"),
+        _code(a, "credential_type"),
+    )),
+)  # fmt: skip
+END_ACCREDITATION = Intent(
+    "end-accreditation", "TrustedIssuerRegistry", "endAccreditation",
+    (Param("accreditation", "count", "accreditation id"),
+     Param("valid_until", "time", "unix seconds; 0 for now")),
+    "Akkreditierung {accreditation} endet ({valid_until}, 0: sofort)",
+    "Accreditation {accreditation} ends ({valid_until}, 0: now)",
+)  # fmt: skip
+ALLOW_REGISTER_CREATOR = Intent(
+    "allow-register-creator", "RegisterHub", "setRegisterCreator", (_DEPARTMENT,),
+    "{department} darf eigene Register anlegen", "{department} may create its registers",
+    fixed=(True,),
+    in_effect=lambda view, a: view("RegisterHub", "isRegisterCreator", _code(a, "department")),
+)  # fmt: skip
+DENY_REGISTER_CREATOR = Intent(
+    "deny-register-creator", "RegisterHub", "setRegisterCreator", (_DEPARTMENT,),
+    "{department} darf keine Register mehr anlegen", "{department} may no longer create registers",
+    fixed=(False,),
+    in_effect=lambda view, a: not view("RegisterHub", "isRegisterCreator", _code(a, "department")),
+)  # fmt: skip
+ADD_MEMBER = Intent(
+    "add-member", "CityCouncil", "addMember", (Param("member", "address", "the new member"),),
+    "{member} wird Ratsmitglied", "{member} joins the council",
+    in_effect=lambda view, a: view("CityCouncil", "isMember", a["member"]),
+)  # fmt: skip
+REMOVE_MEMBER = Intent(
+    "remove-member", "CityCouncil", "removeMember", (Param("member", "address", "the member"),),
+    "{member} verlässt den Rat", "{member} leaves the council",
+    in_effect=lambda view, a: not view("CityCouncil", "isMember", a["member"]),
+)  # fmt: skip
+CHANGE_THRESHOLD = Intent(
+    "change-threshold", "CityCouncil", "changeThreshold",
+    (Param("threshold", "count", "confirmations a proposal needs"),),
+    "Beschlüsse brauchen {threshold} Bestätigungen", "Proposals need {threshold} confirmations",
+    in_effect=lambda view, a: view("CityCouncil", "threshold") == a["threshold"],
+)  # fmt: skip
+
+INTENTS: dict[str, Intent] = {
+    intent.name: intent
+    for intent in (
+        ADD_DEPARTMENT, RENAME_DEPARTMENT, SUSPEND_DEPARTMENT, REACTIVATE_DEPARTMENT,
+        ADD_ACCOUNT, REMOVE_ACCOUNT, ALLOW_ACCOUNT, DISALLOW_ACCOUNT,
+        DEFINE_CREDENTIAL_TYPE, ACCREDIT_TYPE, END_ACCREDITATION,
+        ALLOW_REGISTER_CREATOR, DENY_REGISTER_CREATOR,
+        ADD_MEMBER, REMOVE_MEMBER, CHANGE_THRESHOLD,
+    )
+}  # fmt: skip
+
+
+def decode_decision(manifest: DeploymentManifest, target: str, data: bytes) -> Decision:
+    """The decision a proposal's ``target`` and ``data`` carry; CouncilIntentError if none does."""
+    names = {
+        contract.address.lower(): name
+        for name in {intent.contract for intent in INTENTS.values()}
+        if (contract := manifest.contracts.get(name)) is not None
+    }
+    contract_name = names.get(target.lower())
+    if contract_name is None:
+        raise CouncilIntentError(f"{target} is none of the city's governed contracts")
+    call = manifest.contract(contract_name).interface.decode_call(data)
+    if call is None:
+        raise CouncilIntentError(f"the calldata is no call of {contract_name}")
+    function, values = call.name, tuple(call.args.values())
+    for intent in INTENTS.values():
+        count = len(intent.params)
+        if (
+            intent.contract == contract_name
+            and intent.function == function
+            and tuple(values[count:]) == intent.fixed
+        ):
+            args = {
+                p.name: _from_abi(p.kind, v) for p, v in zip(intent.params, values, strict=False)
+            }
+            return Decision(intent, args)
+    raise CouncilIntentError(f"{contract_name}.{function} is no council decision this city knows")
