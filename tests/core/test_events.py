@@ -13,6 +13,8 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from registry_core.abi import ContractABI, signature
+from registry_core.council.decisions import decide
+from registry_core.council.intents import INTENTS
 from registry_core.errors import RpcError
 from registry_core.events import (
     ChainEvent,
@@ -29,7 +31,6 @@ from registry_core.events import (
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
 from scripts.chain import EmbeddedChain
-from scripts.governance import council_execute
 from tests.credential_fixtures import CredentialCity
 from tests.log_range_limit import LogRangeLimitProxy
 
@@ -39,14 +40,13 @@ def history(
     credential_city: CredentialCity, node_rpc: RpcClient, council_keys: list[LocalAccount]
 ) -> tuple[DeploymentManifest, int]:
     """The seeded city plus a council decision with a long description (dynamic ABI values)."""
-    council_execute(
+    decide(
         rpc=node_rpc,
         manifest=credential_city.manifest,
         members=council_keys,
-        target="DepartmentDirectory",
-        function="addDepartment",
-        args=[b"EVTEST".ljust(32, b"\0"), "Ereignis-Test / event test"],
-        description="Beschluss mit langer Begründung / a decision with a long reason " * 3,
+        decision=INTENTS["add-department"].decide(
+            department="EVTEST", name="Ereignis-Test mit langem Namen / event test, long name"
+        ),
     )
     return credential_city.manifest, node_rpc.block_number()
 
