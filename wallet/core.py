@@ -143,10 +143,12 @@ class Wallet:
         *,
         chain_id: int = DEFAULT_CHAIN_ID,
         name: str | None = None,
+        did: str | None = None,
     ) -> Identity:
-        """The identity of a mnemonic (a new one, or one lost with a device)."""
+        """The identity of a mnemonic (a new one, or one lost with a device); ``did`` when the
+        words are those of a rotated key, which controls a DID other than its own."""
         return self.add_account(
-            account_from_mnemonic(mnemonic), passphrase, chain_id=chain_id, name=name
+            account_from_mnemonic(mnemonic), passphrase, chain_id=chain_id, name=name, did=did
         )
 
     def add_account(
@@ -156,6 +158,7 @@ class Wallet:
         *,
         chain_id: int = DEFAULT_CHAIN_ID,
         name: str | None = None,
+        did: str | None = None,
     ) -> Identity:
         if not self.exists and name is None and self.identity_name is None:
             name = DEFAULT_IDENTITY
@@ -165,7 +168,7 @@ class Wallet:
                 f"a wallet exists already in {self.home}; name the new identity",
                 de=f"in {self.home} gibt es schon eine Brieftasche; neue Identität benennen",
             )
-        return self.book.add(account, passphrase, name=wanted, chain_id=chain_id)
+        return self.book.add(account, passphrase, name=wanted, chain_id=chain_id, did=did)
 
     def unlock(self, passphrase: str) -> LocalAccount:
         return self.book.unlock(passphrase, self.identity_name)

@@ -24,7 +24,7 @@ from typing import Any
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from registry_core.did import make_did
+from registry_core.did import DidError, make_did, parse_did
 from registry_core.errors import KeystoreFormatError, KeystoreNotFoundError, KeystorePassphraseError
 from registry_core.keystore import Keystore, decrypt_key, encrypt_key, write_new_file
 from wallet.errors import CorruptFileError, UnknownItemError, WalletError, WrongPassphraseError
@@ -223,6 +223,16 @@ class IdentityBook:
             encrypt_key(bytes(account.key), passphrase, scrypt_n=self.cost.scrypt_n)
         )
         write_new_file(self.keystore.path(name), document)
+        if did is not None:
+            try:
+                parsed = parse_did(did)
+            except DidError:
+                raise WalletError(f"{did!r:.80} is not a did:ethr", de="keine did:ethr") from None
+            if parsed.chain_id != chain_id:
+                raise WalletError(
+                    f"{did} is of another chain than {chain_id}", de="DID einer anderen Kette"
+                )
+            did = str(parsed)
         identity = Identity(
             name, account.address, did or make_did(account.address, chain_id), int(time.time())
         )
@@ -258,6 +268,33 @@ class IdentityBook:
                 de=f"die Schlüsseldatei von {identity.name!r} enthält einen anderen Schlüssel",
             )
         return account
+
+    # -- key rotation: the next key waits in keys/next/ until the chain names it the owner --------
+
+    def _next_path(self, name: str) -> Path:
+        return self.keystore.directory / "next" / f"{check_name(name)}.json"
+
+    def store_next_key(self, account: LocalAccount, passphrase: str, name: str) -> None:
+        document = self.cost.mark(
+            encrypt_key(bytes(account.key), passphrase, scrypt_n=self.cost.scrypt_n)
+        )
+        write_new_file(self._next_path(name), document)
+
+    def next_key(self, passphrase: str, name: str) -> LocalAccount | None:
+        """The identity's next key if a rotation is under way."""
+        path = self._next_path(name)
+        if not path.exists():
+            return None
+        return open_key(read_json(path), passphrase, what=f"{name} (next key)")
+
+    def complete_rotation(self, name: str, new_address: str) -> Identity:
+        """The next key becomes the identity's key (the chain already says so); the old one goes."""
+        identity = self.get(name)
+        os.replace(self._next_path(name), self.keystore.path(identity.name))
+        config = self.config()
+        config["identities"][identity.name]["address"] = new_address
+        self.save_config(config)
+        return self.get(name)
 
 
 def open_key(document: object, passphrase: str, *, what: str) -> LocalAccount:

@@ -50,7 +50,7 @@ def _identity_json(identity: Identity, default: str | None = None) -> dict[str, 
     }
 
 
-def _confirm_mnemonic(mnemonic: str, *, to_stderr: bool) -> None:
+def confirm_mnemonic(mnemonic: str, *, to_stderr: bool) -> None:
     """Show the words once and have two of them typed back before anything is stored."""
     out = err_console if to_stderr else console
     words = mnemonic.split()
@@ -88,7 +88,7 @@ def _create(
             f"an identity named {name!r} exists already", de=f"die Identität {name!r} gibt es schon"
         )
     mnemonic = new_mnemonic(words)
-    _confirm_mnemonic(mnemonic, to_stderr=as_json)
+    confirm_mnemonic(mnemonic, to_stderr=as_json)
     secret = passphrase(confirm=True)
     with waiting("Schlüssel wird verschlüsselt / encrypting the key"):
         identity = wallet.restore(mnemonic, secret, chain_id=chain_id)
@@ -131,6 +131,10 @@ def restore(
         DEFAULT_IDENTITY
     ),
     chain_id: ChainOption = DEFAULT_CHAIN_ID,
+    did: Annotated[
+        str | None,
+        typer.Option("--did", help="nach einer Schlüsselrotation / after a key rotation"),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     if sys.stdin.isatty():
@@ -140,7 +144,7 @@ def restore(
     wallet = Wallet(state(ctx).home, identity=name)
     secret = passphrase(confirm=True)
     with waiting("Schlüssel wird verschlüsselt / encrypting the key"):
-        identity = wallet.restore(mnemonic, secret, chain_id=chain_id)
+        identity = wallet.restore(mnemonic, secret, chain_id=chain_id, did=did)
     emit(
         as_json,
         _identity_json(identity, wallet.book.default_name),
