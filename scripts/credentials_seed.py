@@ -21,7 +21,7 @@ from scripts.governance import council_execute
 DEMO_ACCREDITATIONS: dict[str, tuple[str, ...]] = {
     "FB02": ("BUSINESS_REG",),
     "FB33": ("RESIDENCE_CERT",),
-    "FB32": ("PARKING_PERMIT",),
+    "FB32": ("PARKING_PERMIT", "RESIDENT_PARKING"),
 }
 
 

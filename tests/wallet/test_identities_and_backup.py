@@ -292,3 +292,29 @@ def test_every_command_has_help_with_the_exit_codes() -> None:
         result = runner.invoke(app, [*path, "--help"], terminal_width=200)
         assert result.exit_code == 0, (path, result.output)
         assert "4 wrong passphrase" in result.stdout and "5 corrupt file" in result.stdout, path
+
+
+def test_no_secret_in_clear_in_the_wallet_folder_or_the_output(
+    tmp_path: Path, words: list[str]
+) -> None:
+    from tests.secrets_scan import Secrets, all_files, leaks
+
+    home = tmp_path / "w"
+    outputs = [cli(home, "init", input=answers(words))]
+    shown_once = outputs[0].stdout
+    account = Wallet(home).unlock(PASSPHRASE)
+    outputs.append(cli(home, "add", _credential_for(Wallet(home).did)))
+    outputs.append(cli(home, "list", "--json"))
+    outputs.append(cli(home, "identity", "export", "--out", str(tmp_path / "key.json")))
+    outputs.append(cli(home, "backup", "create", str(tmp_path / "all.backup")))
+    outputs.append(cli(tmp_path / "restored", "backup", "restore", str(tmp_path / "all.backup")))
+    assert all(o.exit_code == 0 for o in outputs), [o.output for o in outputs]
+    secrets = Secrets([bytes(account.key)], [" ".join(words)], [PASSPHRASE, BACKUP_PASSPHRASE])
+    files = [
+        *all_files(home, tmp_path / "restored"),
+        tmp_path / "key.json",
+        tmp_path / "all.backup",
+    ]
+    assert leaks(secrets, files=files, texts=[o.output for o in outputs[1:]]) == []
+    # The words were shown once, in the init command's own output, and nowhere else.
+    assert leaks(secrets, texts=[shown_once]) == ["mnemonic in output #0"] * 9
