@@ -318,3 +318,34 @@ def test_no_secret_in_clear_in_the_wallet_folder_or_the_output(
     assert leaks(secrets, files=files, texts=[o.output for o in outputs[1:]]) == []
     # The words were shown once, in the init command's own output, and nowhere else.
     assert leaks(secrets, texts=[shown_once]) == ["mnemonic in output #0"] * 9
+
+
+def test_a_rotated_key_keeps_the_did_and_restores_with_it(tmp_path: Path, words: list[str]) -> None:
+    home = tmp_path / "w"
+    made = make_wallet(home, words)
+    wallet = Wallet(home)
+    successor = new_mnemonic()
+    account = Account.from_mnemonic(successor)
+    assert wallet.book.next_key(PASSPHRASE, "personal") is None
+    wallet.book.store_next_key(account, PASSPHRASE, "personal")
+    waiting = wallet.book.next_key(PASSPHRASE, "personal")
+    assert waiting is not None and waiting.address == account.address
+    rotated = wallet.book.complete_rotation("personal", account.address)
+    assert rotated.did == made["did"] and rotated.address == account.address
+    assert wallet.unlock(PASSPHRASE).address == account.address
+    assert not (home / "keys" / "next" / "personal.json").exists()
+    # The new words restore the identity only together with its DID.
+    plain = cli(tmp_path / "a", "restore", "--json", input=successor + "\n")
+    assert json_out(plain)["did"] != made["did"]
+    with_did = cli(
+        tmp_path / "b", "restore", "--did", str(made["did"]), "--json", input=successor + "\n"
+    )
+    assert json_out(with_did)["did"] == made["did"]
+    other_chain = cli(
+        tmp_path / "c",
+        "restore",
+        "--did",
+        "did:ethr:0x1:" + "0x" + "ab" * 20,
+        input=successor + "\n",
+    )
+    assert other_chain.exit_code == ExitCode.USAGE
