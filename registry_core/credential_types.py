@@ -106,6 +106,27 @@ CREDENTIAL_TYPES: dict[str, CredentialTypeSpec] = {
             ),
             validity_days=365,
         ),
+        # Requested by citizens from their wallets (issue 9) and delivered by OpenID4VCI: the
+        # permit names its street zone and its own end (``validUntil``, also the VC's ``exp``).
+        CredentialTypeSpec(
+            code="RESIDENT_PARKING",
+            vc_type="ResidentParkingCredential",
+            name_de="Bewohnerparken (Zone)",
+            name_en="Resident parking (zone)",
+            schema=_schema(
+                {
+                    "zone": {"type": "string", "pattern": "^[A-Z0-9]{1,4}$", "maxLength": 4},
+                    "licensePlate": {
+                        "type": "string",
+                        "pattern": "^[A-ZÄÖÜ]{1,3}-[A-Z]{1,2} ?[0-9]{1,4}[EH]?$",
+                        "maxLength": 12,
+                    },
+                    "validUntil": {"type": "string", "format": "date", "maxLength": 10},
+                },
+                ["zone", "licensePlate", "validUntil"],
+            ),
+            validity_days=365,
+        ),
     )
 }
 VC_TYPES: dict[str, CredentialTypeSpec] = {spec.vc_type: spec for spec in CREDENTIAL_TYPES.values()}

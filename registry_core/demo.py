@@ -34,7 +34,8 @@ DEMO_DEPARTMENTS: tuple[DemoDepartment, ...] = (
         "FB33", "Bürgerservice / Citizen Services", "dept-fb33", "vc-fb33", ("RESIDENCE_CERT",)
     ),
     DemoDepartment(
-        "FB32", "Ordnungsamt / Public Order", "dept-fb32", "vc-fb32", ("PARKING_PERMIT",)
+        "FB32", "Ordnungsamt / Public Order", "dept-fb32", "vc-fb32",
+        ("PARKING_PERMIT", "RESIDENT_PARKING"),
     ),
 )  # fmt: skip
 

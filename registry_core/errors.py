@@ -40,3 +40,15 @@ class TransactionFailedError(RegistryCoreError):
 
 class KeystoreError(RegistryCoreError):
     """A key could not be created, found or decrypted."""
+
+
+class KeystoreNotFoundError(KeystoreError):
+    """No key file of that name."""
+
+
+class KeystorePassphraseError(KeystoreError):
+    """The passphrase does not open the key file (its MAC does not match)."""
+
+
+class KeystoreFormatError(KeystoreError):
+    """The file is not a readable Web3 Secret Storage (version 3) key file."""

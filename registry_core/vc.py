@@ -88,9 +88,13 @@ def credential_hash(jwt: str) -> bytes:
     return keccak256(jwt.encode("ascii"))
 
 
-def sign_jwt(payload: dict[str, Any], private_key: bytes) -> str:
-    """Compact JWS with ES256K over ``payload`` (serialised without spaces)."""
-    signing_input = _HEADER_B64 + "." + b64url(orjson.dumps(payload))
+def sign_jwt(
+    payload: dict[str, Any], private_key: bytes, *, header: dict[str, Any] | None = None
+) -> str:
+    """Compact JWS with ES256K over ``payload`` (serialised without spaces); ``header`` replaces
+    the VC-JWT header (it must say ``"alg": "ES256K"``), e.g. for OpenID4VCI proofs."""
+    header_b64 = _HEADER_B64 if header is None else b64url(orjson.dumps(header))
+    signing_input = header_b64 + "." + b64url(orjson.dumps(payload))
     signature = PrivateKey(private_key).sign_recoverable(signing_input.encode("ascii"), _sha256)
     return signing_input + "." + b64url(signature[:64])
 

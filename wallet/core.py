@@ -1,47 +1,43 @@
-"""The wallet library: one directory with an encrypted key, a DID, credentials and trust bundles.
+"""The wallet library: one folder with identities, their encrypted keys, credentials and trust bundles.
 
-Layout of ``<home>``::
+Layout of ``<home>`` (identities and keys: :mod:`wallet.identities`; backups: :mod:`wallet.backup`)::
 
-    wallet.json            chain id, address, DID, pinned trust-bundle signers (no secrets)
-    keys/holder.json       the holder key, Web3 Secret Storage (scrypt), via registry_core.keystore
-    credentials/<hash>.json  one credential envelope each, with type, issuer, expiry (received files)
-    trust-bundle.json      the last imported trust bundle (checked against the pinned signers)
+    wallet.json              chain id, identities, default identity, pinned trust-bundle signers
+    keys/<identity>.json     each identity's key, Web3 Secret Storage (scrypt)
+    credentials/<hash>.json  one credential envelope each, with type, issuer, expiry
+    trust-bundle.json        the last imported trust bundle (checked against the pinned signers)
 
-Keys come from a BIP-39 mnemonic (eth-account's HD wallet, path ``m/44'/60'/0'/0/0``), so a lost
-device can be restored from the 12/24 words. The mnemonic is shown once and never stored.
+A :class:`Wallet` acts for one identity (the default unless another is named); credentials belong
+to the identity whose DID is their subject.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from registry_core.did import make_did
-from registry_core.errors import KeystoreError, RegistryCoreError
-from registry_core.keystore import Keystore
+from registry_core.errors import RegistryCoreError
 from registry_core.qr import QrRenderer, decode_payload, encode_payload, qr_info
 from registry_core.trust import TrustBundleError
 from registry_core.vc import Envelope, create_presentation, decode_jwt
 from registry_core.verification import TrustBundle, TrustSource, VerificationResult, verify
-
-KEY_NAME = "holder"
-DEFAULT_CHAIN_ID = 52062
-Account.enable_unaudited_hdwallet_features()
-
-
-class WalletError(Exception):
-    """Root of the wallet's errors; ``detail`` is safe to show to the user."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+from wallet.errors import CorruptFileError, UnknownItemError, WalletError
+from wallet.files import read_json, write_json
+from wallet.identities import (
+    DEFAULT_CHAIN_ID,
+    DEFAULT_IDENTITY,
+    Identity,
+    IdentityBook,
+    KeyCost,
+    account_from_mnemonic,
+    check_name,
+    new_mnemonic,
+    open_key,
+)
 
 
 @dataclass(frozen=True)
@@ -50,8 +46,42 @@ class StoredCredential:
     envelope: Envelope
     type: str
     issuer: str
+    subject: str
     valid_until: int
     received_at: int
+
+    @classmethod
+    def received(cls, envelope: Envelope, payload: dict[str, Any]) -> StoredCredential:
+        vc = payload.get("vc") or {}
+        types = [t for t in vc.get("type", []) if t != "VerifiableCredential"]
+        return cls(
+            id="0x" + envelope.credential_hash.hex(),
+            envelope=envelope,
+            type=str(types[0]) if types else "VerifiableCredential",
+            issuer=str(payload.get("iss", "")),
+            subject=str(payload.get("sub", "")),
+            valid_until=int(payload.get("exp", 0)),
+            received_at=int(time.time()),
+        )
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], path: Path) -> StoredCredential:
+        try:
+            envelope = Envelope.parse(data["credential"])
+            return cls(
+                id=str(data["id"]),
+                envelope=envelope,
+                type=str(data["type"]),
+                issuer=str(data["issuer"]),
+                subject=str(data.get("subject") or decode_jwt(envelope.jwt).payload.get("sub")),
+                valid_until=int(data["valid_until"]),
+                received_at=int(data["received_at"]),
+            )
+        except (KeyError, TypeError, ValueError, RegistryCoreError):
+            raise CorruptFileError(
+                f"the credential file {path.name} is damaged",
+                de=f"die Nachweis-Datei {path.name} ist beschädigt",
+            ) from None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -59,84 +89,101 @@ class StoredCredential:
             "credential": self.envelope.serialize(),
             "type": self.type,
             "issuer": self.issuer,
+            "subject": self.subject,
             "valid_until": self.valid_until,
             "received_at": self.received_at,
         }
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-
 class Wallet:
-    def __init__(self, home: Path) -> None:
+    def __init__(
+        self, home: Path, *, identity: str | None = None, cost: KeyCost | None = None
+    ) -> None:
         self.home = home
-        self.keystore = Keystore(home / "keys")
-        self.config_path = home / "wallet.json"
+        self.book = IdentityBook(home, cost)
+        self.identity_name = check_name(identity) if identity else None
 
-    # -- keys and identity ------------------------------------------------------------------
+    # -- identities and keys ------------------------------------------------------------------
 
     @property
     def exists(self) -> bool:
-        return self.config_path.exists()
+        return self.book.exists
 
     def config(self) -> dict[str, Any]:
-        try:
-            data: dict[str, Any] = json.loads(self.config_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise WalletError(
-                f"no wallet in {self.home}; create one with 'city-wallet init'"
-            ) from None
-        return data
+        return self.book.config()
 
     def _save_config(self, data: dict[str, Any]) -> None:
-        _write_json(self.config_path, data)
+        self.book.save_config(data)
 
-    def create(self, passphrase: str, *, chain_id: int = DEFAULT_CHAIN_ID, words: int = 12) -> str:
-        """Create the holder key from a new BIP-39 mnemonic; returns the mnemonic (show it once)."""
-        account, mnemonic = Account.create_with_mnemonic(num_words=words)
-        self._store_key(account, passphrase, chain_id)
-        return str(mnemonic)
-
-    def restore(self, mnemonic: str, passphrase: str, *, chain_id: int = DEFAULT_CHAIN_ID) -> str:
-        try:
-            account = Account.from_mnemonic(mnemonic.strip())
-        except Exception as exc:  # eth-account raises ValidationError/ValueError variants
-            raise WalletError(f"not a valid BIP-39 mnemonic: {exc}") from None
-        self._store_key(account, passphrase, chain_id)
-        return str(account.address)
-
-    def _store_key(self, account: LocalAccount, passphrase: str, chain_id: int) -> None:
-        if self.exists:
-            raise WalletError(f"a wallet exists already in {self.home}")
-        self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = self.keystore.directory / f"{KEY_NAME}.json"
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        encrypted = Account.encrypt(account.key, passphrase, kdf="scrypt")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(encrypted, handle)
-        self._save_config(
-            {
-                "chain_id": chain_id,
-                "address": account.address,
-                "did": make_did(account.address, chain_id),
-                "trusted_bundle_signers": [],
-            }
-        )
-
-    def unlock(self, passphrase: str) -> LocalAccount:
-        try:
-            return self.keystore.load(KEY_NAME, passphrase)
-        except KeystoreError as exc:
-            raise WalletError(exc.detail) from None
+    @property
+    def identity(self) -> Identity:
+        return self.book.get(self.identity_name)
 
     @property
     def did(self) -> str:
-        return str(self.config()["did"])
+        return self.identity.did
+
+    def create(
+        self,
+        passphrase: str,
+        *,
+        chain_id: int = DEFAULT_CHAIN_ID,
+        words: int = 12,
+        name: str | None = None,
+    ) -> str:
+        """A new identity from a new BIP-39 mnemonic; returns the mnemonic (show it once)."""
+        mnemonic = new_mnemonic(words)
+        self.restore(mnemonic, passphrase, chain_id=chain_id, name=name)
+        return mnemonic
+
+    def restore(
+        self,
+        mnemonic: str,
+        passphrase: str,
+        *,
+        chain_id: int = DEFAULT_CHAIN_ID,
+        name: str | None = None,
+        did: str | None = None,
+    ) -> Identity:
+        """The identity of a mnemonic (a new one, or one lost with a device); ``did`` when the
+        words are those of a rotated key, which controls a DID other than its own."""
+        return self.add_account(
+            account_from_mnemonic(mnemonic), passphrase, chain_id=chain_id, name=name, did=did
+        )
+
+    def add_account(
+        self,
+        account: LocalAccount,
+        passphrase: str,
+        *,
+        chain_id: int = DEFAULT_CHAIN_ID,
+        name: str | None = None,
+        did: str | None = None,
+    ) -> Identity:
+        if not self.exists and name is None and self.identity_name is None:
+            name = DEFAULT_IDENTITY
+        wanted = name or self.identity_name
+        if wanted is None:
+            raise WalletError(
+                f"a wallet exists already in {self.home}; name the new identity",
+                de=f"in {self.home} gibt es schon eine Brieftasche; neue Identität benennen",
+            )
+        return self.book.add(account, passphrase, name=wanted, chain_id=chain_id, did=did)
+
+    def unlock(self, passphrase: str) -> LocalAccount:
+        return self.book.unlock(passphrase, self.identity_name)
+
+    def export_key(self) -> dict[str, Any]:
+        """The identity's key file, encrypted as stored (Web3 Secret Storage, for other wallets)."""
+        return self.book.key_document(self.identity_name)
+
+    def import_key(
+        self, document: object, *, file_passphrase: str, passphrase: str, name: str
+    ) -> Identity:
+        """A key file from elsewhere as a new identity, re-encrypted with scrypt for this wallet."""
+        account = open_key(document, file_passphrase, what="the imported key file")
+        chain_id = self.book.chain_id if self.exists else DEFAULT_CHAIN_ID
+        return self.book.add(account, passphrase, name=name, chain_id=chain_id)
 
     # -- credentials --------------------------------------------------------------------------
 
@@ -147,46 +194,40 @@ class Wallet:
             envelope = Envelope.parse(decode_payload(raw) if raw.startswith("CRV1:") else raw)
             payload = decode_jwt(envelope.jwt).payload
         except RegistryCoreError as exc:
-            raise WalletError(f"not a credential: {exc.detail}") from None
+            raise CorruptFileError(
+                f"not a credential: {exc.detail}", de="das ist kein Nachweis"
+            ) from None
         if payload.get("sub") != self.did:
             raise WalletError(
-                f"this credential belongs to {payload.get('sub')!r:.80}, not to {self.did}"
+                f"this credential belongs to {payload.get('sub')!r:.80}, not to {self.did}",
+                de=f"dieser Nachweis gehört nicht zu {self.did}",
             )
-        vc = payload.get("vc") or {}
-        types = [t for t in vc.get("type", []) if t != "VerifiableCredential"]
-        stored = StoredCredential(
-            id="0x" + envelope.credential_hash.hex(),
-            envelope=envelope,
-            type=str(types[0]) if types else "VerifiableCredential",
-            issuer=str(payload.get("iss", "")),
-            valid_until=int(payload.get("exp", 0)),
-            received_at=int(time.time()),
-        )
-        _write_json(self.home / "credentials" / f"{stored.id}.json", stored.to_json())
+        stored = StoredCredential.received(envelope, payload)
+        write_json(self.home / "credentials" / f"{stored.id}.json", stored.to_json())
         return stored
 
     def credentials(self) -> list[StoredCredential]:
+        """The selected identity's credentials (those whose subject is its DID)."""
         folder = self.home / "credentials"
+        did = self.did
         found = []
         for path in sorted(folder.glob("0x*.json")) if folder.exists() else []:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            found.append(
-                StoredCredential(
-                    id=data["id"],
-                    envelope=Envelope.parse(data["credential"]),
-                    type=data["type"],
-                    issuer=data["issuer"],
-                    valid_until=int(data["valid_until"]),
-                    received_at=int(data["received_at"]),
-                )
-            )
+            stored = StoredCredential.from_json(read_json(path), path)
+            if stored.subject == did:
+                found.append(stored)
         return found
 
     def credential(self, prefix: str) -> StoredCredential:
         matches = [c for c in self.credentials() if c.id.startswith(prefix.lower())]
-        if len(matches) != 1:
+        if not matches:
+            raise UnknownItemError(
+                f"no credential of {self.identity.name!r} matches {prefix!r}",
+                de=f"kein Nachweis von {self.identity.name!r} passt zu {prefix!r}",
+            )
+        if len(matches) > 1:
             raise WalletError(
-                f"{'no' if not matches else 'more than one'} credential matches {prefix!r}"
+                f"more than one credential matches {prefix!r}; give more of its id",
+                de=f"mehrere Nachweise passen zu {prefix!r}; mehr von der Kennung angeben",
             )
         return matches[0]
 
@@ -197,7 +238,7 @@ class Wallet:
 
     def qr_image(self, credential_id: str, image_format: str = "png") -> bytes:
         if image_format not in ("png", "svg"):
-            raise WalletError("the image format is png or svg")
+            raise WalletError("the image format is png or svg", de="Bildformat: png oder svg")
         renderer = QrRenderer(cache_dir=self.home / "qr-cache")
         return renderer.render(
             self.qr_payload(credential_id), "svg" if image_format == "svg" else "png"
@@ -238,22 +279,24 @@ class Wallet:
         trusted = self.config().get("trusted_bundle_signers", [])
         if not trusted:
             raise WalletError(
-                "pin the city's trust-bundle signer first ('city-wallet trust pin 0x…')"
+                "pin the city's trust-bundle signer first ('city-wallet trust pin 0x…')",
+                de="zuerst den Unterzeichner der Stadt festlegen ('city-wallet trust pin 0x…')",
             )
         try:
             loaded = TrustBundle.load(bundle, trusted_signers=trusted)
         except TrustBundleError as exc:
             raise WalletError(exc.detail) from None
-        _write_json(self.home / "trust-bundle.json", bundle)
+        write_json(self.home / "trust-bundle.json", bundle)
         return loaded
 
     def trust_bundle(self) -> TrustBundle:
         path = self.home / "trust-bundle.json"
         try:
-            bundle = json.loads(path.read_text(encoding="utf-8"))
+            bundle = read_json(path)
         except FileNotFoundError:
             raise WalletError(
-                "no trust bundle imported; use 'city-wallet trust import FILE'"
+                "no trust bundle imported; use 'city-wallet trust import FILE'",
+                de="kein Vertrauenspaket importiert; 'city-wallet trust import DATEI' verwenden",
             ) from None
         try:
             return TrustBundle.load(

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak
 
 from registry_core.council import ACCREDIT_TYPE, ADD_ACCOUNT, ADD_DEPARTMENT, decide
 from registry_core.did import make_did
+from registry_core.erc1056 import erc1056_digest
 from registry_core.issuance import CredentialRequest, Issuer
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
@@ -81,17 +81,6 @@ def _standard(
 
 def _b32(text: str) -> bytes:
     return text.encode().ljust(32, b"\0")
-
-
-def _erc1056_digest(registry: str, nonce: int, identity: str, function: str, *packed: bytes):  # type: ignore[no-untyped-def]
-    return keccak(
-        b"\x19\x00"
-        + bytes.fromhex(registry[2:])
-        + nonce.to_bytes(32, "big")
-        + bytes.fromhex(identity[2:])
-        + function.encode()
-        + b"".join(packed)
-    )
 
 
 def _methods(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -198,7 +187,7 @@ def test_standard_resolver_sees_citizen_changes_relayed_as_signed_actions(
         )
 
     def relay(signer: LocalAccount, function: str, packed: list[bytes], args: list[Any]) -> None:
-        digest = _erc1056_digest(
+        digest = erc1056_digest(
             registry.address, nonce(signer.address), citizen.address, function, *packed
         )
         signature = signer.unsafe_sign_hash(digest)

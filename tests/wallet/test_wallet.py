@@ -60,9 +60,10 @@ def test_mnemonic_restores_the_same_did(tmp_path: Path) -> None:
 def test_key_file_is_web3_secret_storage_with_scrypt(wallet: Wallet) -> None:
     import json
 
-    data = json.loads((wallet.home / "keys" / "holder.json").read_text())
+    key_file = wallet.home / "keys" / "personal.json"
+    data = json.loads(key_file.read_text())
     assert data["version"] == 3 and data["crypto"]["kdf"] == "scrypt"
-    assert oct((wallet.home / "keys" / "holder.json").stat().st_mode & 0o777) == "0o600"
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def test_cli_verifies_offline_with_the_chain_stopped(
     monkeypatch.setenv("CITY_WALLET_PASSPHRASE", PASSPHRASE)
     # The wallet of the holder the city issued to (its key stored in the wallet's layout).
     wallet = Wallet(home)
-    wallet._store_key(offline_city.holder, PASSPHRASE, 52062)
+    wallet.add_account(offline_city.holder, PASSPHRASE, chain_id=52062)
     bundle_file = tmp_path / "bundle.json"
     import json
 
@@ -166,7 +167,7 @@ def test_presentation_from_the_wallet_binds_the_holder_offline(
     offline_city: OfflineCity, tmp_path: Path
 ) -> None:
     wallet = Wallet(tmp_path / "w")
-    wallet._store_key(offline_city.holder, PASSPHRASE, 52062)
+    wallet.add_account(offline_city.holder, PASSPHRASE, chain_id=52062)
     wallet.pin_bundle_signer(offline_city.signer)
     wallet.import_bundle(offline_city.bundle)
     stored = wallet.add_credential(offline_city.valid)
