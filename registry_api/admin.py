@@ -1,24 +1,21 @@
-"""Administration of the registry API's store: ``python -m registry_api.admin`` (``registry ...``).
+"""Administration of the registry API's store: ``registry db | api-key | index`` (``python -m
+registry_api.admin``).
 
-    registry db upgrade                    apply the Alembic migrations (the API also does at start)
-    registry api-key create --department FB02 --registers TRADE PROPERTY \\
-        [--credential-types BUSINESS_REG | '*'] [--label clerk-app]
-    registry api-key list [--department FB02]
-    registry api-key revoke <key id> [--reason "laptop lost"]
-    registry index rebuild                 forget chain-derived state; the indexer re-reads block 0
-
-Settings come from the same ``CITY_API_*`` environment variables as the API. ``api-key create``
-prints the token once (on stdout only); only its SHA-256 hash is stored, and ``list`` shows neither.
-A revoked key stops working within 30 s: each API process remembers a key it accepted for 30 s.
+These commands run in the API's own process space (the operator CLI in ``scripts/`` starts this
+module as a child process: applications do not import each other). Settings come from the same
+``CITY_API_*`` environment variables as the API. ``api-key create`` prints the token once (on
+stdout only); only its SHA-256 hash is stored, and ``list`` shows neither. Arguments are checked
+before the store is touched.
 """
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from datetime import UTC, datetime
+from typing import Annotated, Any
 
+import typer
 from sqlalchemy import Engine
 
 from registry_api.chain.indexer import rebuild
@@ -32,108 +29,66 @@ from registry_api.core.security import (
     unknown_credential_types,
 )
 from registry_api.models.tables import ApiKey
+from registry_core.cli import (
+    CommandLine,
+    fail,
+    print_json,
+    print_line,
+    print_table,
+    refuse,
+    run,
+    say,
+)
 from registry_core.credential_types import CREDENTIAL_TYPES
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
 _KEY_ID = re.compile(r"^[0-9a-f]{16}$")
 REASON_MAX = 200
+LABEL_MAX = 100
+CODE_RULE = "use 1-32 of A-Z, 0-9, '_' and '-'"
+
+app = CommandLine(name="registry", help="Administration of the registry API's store.")
+db_commands = CommandLine(help="The API's SQL store.")
+key_commands = CommandLine(
+    help="Department API keys: create, list, revoke. A key belongs to one department and is "
+    "scoped to registers and credential types."
+)
+index_commands = CommandLine(help="The chain event index.")
+app.add_typer(db_commands, name="db")
+app.add_typer(key_commands, name="api-key")
+app.add_typer(index_commands, name="index")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="print the result as JSON")]
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="registry", description=__doc__.splitlines()[0] if __doc__ else None
-    )
-    sub = parser.add_subparsers(dest="area", required=True)
-    db = sub.add_parser("db", help="the SQL store")
-    db.add_argument("action", choices=["upgrade"])
-
-    key = sub.add_parser("api-key", help="department API keys: create, list, revoke")
-    actions = key.add_subparsers(dest="action", required=True)
-    create = actions.add_parser("create", help="a new key (the token is printed once, on stdout)")
-    create.add_argument("--department", required=True, help="department code, e.g. FB02")
-    create.add_argument(
-        "--registers", nargs="+", default=[], help="register codes the key may use ('*': all)"
-    )
-    create.add_argument(
-        "--credential-types",
-        nargs="+",
-        default=[],
-        metavar="TYPE",
-        help="credential types the key may issue ('*': all; default: none); any type also "
-        f"lets it revoke, suspend and resume the department's credentials. Types: "
-        f"{', '.join(sorted(CREDENTIAL_TYPES))}",
-    )
-    create.add_argument("--label", default="", help="what the key is for (shown to admins)")
-    listing = actions.add_parser("list", help="every key with its scopes (never the secrets)")
-    listing.add_argument("--department", help="only this department's keys")
-    revoke = actions.add_parser("revoke", help="revoke a key for good")
-    revoke.add_argument("key_id", metavar="KEY_ID", help="the key's id (see `api-key list`)")
-    revoke.add_argument(
-        "--reason", default="", help=f"why (kept with the key; up to {REASON_MAX} characters)"
-    )
-
-    index = sub.add_parser("index", help="the chain event index")
-    index.add_argument("action", choices=["rebuild"])
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    problem = _check_arguments(args)
-    if problem:
-        print(problem, file=sys.stderr)
-        return 2
-
+def _engine() -> Engine:
+    """The store at its head revision (migrations are idempotent)."""
     settings = get_settings()
     upgrade(settings.database)
-    if args.area == "db":
-        print(f"database at head revision ({settings.database.split('@')[-1]})", file=sys.stderr)
-        return 0
-    engine = make_engine(settings.database)
+    return make_engine(settings.database)
+
+
+@db_commands.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the Alembic migrations (the API also does at start unless CITY_API_MIGRATE_ON_START
+    is false)."""
+    settings = get_settings()
+    upgrade(settings.database)
+    say(f"database at head revision ({settings.database.split('@')[-1]})")
+
+
+@index_commands.command("rebuild")
+def index_rebuild() -> None:
+    """Forget chain-derived state; the running indexer re-reads the chain from block 0."""
+    engine = _engine()
     try:
-        if args.area == "api-key":
-            return {"create": _create, "list": _list, "revoke": _revoke}[args.action](engine, args)
         rebuild(engine=engine)
-        print(
-            "chain-derived state cleared; the running indexer re-reads from block 0",
-            file=sys.stderr,
-        )
     finally:
         engine.dispose()
-    return 0
+    say("chain-derived state cleared; the running indexer re-reads from block 0")
 
 
-def _check_arguments(args: argparse.Namespace) -> str:
-    """What is wrong with the arguments ("" if nothing), before the store is touched."""
-    if args.area != "api-key":
-        return ""
-    if args.action == "create":
-        codes = [args.department, *[r for r in args.registers if r != "*"]]
-        bad = [code for code in codes if not _CODE.match(code)]
-        if bad:
-            return f"invalid code {bad[0]!r}: use 1-32 of A-Z, 0-9, '_' and '-'"
-        unknown = unknown_credential_types(args.credential_types)
-        if unknown:
-            return (
-                f"unknown credential type {unknown[0]!r}; valid types: "
-                f"{', '.join(sorted(CREDENTIAL_TYPES))} (or '*' for all)"
-            )
-        if not args.registers and not args.credential_types:
-            return "a key needs --registers or --credential-types (or both)"
-    elif args.action == "list":
-        if args.department is not None and not _CODE.match(args.department):
-            return f"invalid department code {args.department!r}: use 1-32 of A-Z, 0-9, '_' and '-'"
-    elif args.action == "revoke":
-        if args.key_id.startswith("crk_"):
-            return (
-                "give the key's id (16 hex digits, see `registry api-key list`), not its token; "
-                "the token is a secret: do not paste it into commands"
-            )
-        if not _KEY_ID.match(args.key_id):
-            return f"invalid key id {args.key_id!r}: 16 hex digits (see `registry api-key list`)"
-        if len(args.reason) > REASON_MAX:
-            return f"the reason is too long: at most {REASON_MAX} characters"
-    return ""
+# ---- api-key ------------------------------------------------------------------------------------
 
 
 def _scope(codes: list[str]) -> str:
@@ -148,6 +103,12 @@ def _when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+
 def _text(value: str) -> str:
     """One line of printable text (labels and reasons are typed by people)."""
     return " ".join("".join(ch if ch.isprintable() else " " for ch in value).split())
@@ -160,89 +121,185 @@ def _revoked(row: ApiKey) -> str:
     return f"{_when(row.revoked_at)}" + (f" ({reason})" if reason else "")
 
 
-def _create(engine: Engine, args: argparse.Namespace) -> int:
-    with session_scope(engine) as session:
-        row, token = create_api_key(
-            session=session,
-            department=args.department,
-            registers=list(args.registers),
-            credential_types=list(args.credential_types),
-            label=args.label[:100],
+def _public(row: ApiKey) -> dict[str, Any]:
+    """A key as scripts read it (``--json``): never the token or its hash."""
+    return {
+        "id": row.id,
+        "department": row.department,
+        "registers": list(row.registers),
+        "credential_types": list(row.credential_types),
+        "label": _text(row.label),
+        "created_at": _iso(row.created_at),
+        "revoked": row.revoked,
+        "revoked_at": _iso(row.revoked_at),
+        "revoked_reason": _text(row.revoked_reason) if row.revoked else None,
+    }
+
+
+@key_commands.command("create")
+def key_create(
+    department: Annotated[str, typer.Option(metavar="CODE", help="department code, e.g. FB02")],
+    registers: Annotated[
+        list[str],
+        typer.Option(
+            metavar="CODE",
+            help="register codes the key may use ('*': all), e.g. --registers TRADE PROPERTY",
+        ),
+    ] = [],  # noqa: B006  (Typer reads the default; it is never mutated)
+    credential_types: Annotated[
+        list[str],
+        typer.Option(
+            metavar="TYPE",
+            help="credential types the key may issue ('*': all; default: none); any type also "
+            "lets it revoke, suspend and resume the department's credentials. Types: "
+            f"{', '.join(sorted(CREDENTIAL_TYPES))}",
+        ),
+    ] = [],  # noqa: B006
+    label: Annotated[
+        str, typer.Option(metavar="TEXT", help="what the key is for (shown to admins)")
+    ] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """A new key; its token is printed once, on stdout (with --json: inside the JSON object)."""
+    codes = [department, *[code for code in registers if code != "*"]]
+    bad = [code for code in codes if not _CODE.match(code)]
+    if bad:
+        refuse(f"invalid code {bad[0]!r}: {CODE_RULE}")
+    unknown = unknown_credential_types(credential_types)
+    if unknown:
+        refuse(
+            f"unknown credential type {unknown[0]!r}; valid types: "
+            f"{', '.join(sorted(CREDENTIAL_TYPES))} (or '*' for all)"
         )
-    print(
-        f"API key {row.id} for {args.department} (registers: {', '.join(row.registers) or 'none'}; "
+    if not registers and not credential_types:
+        refuse("a key needs --registers or --credential-types (or both)")
+    engine = _engine()
+    try:
+        with session_scope(engine) as session:
+            row, token = create_api_key(
+                session=session,
+                department=department,
+                registers=list(registers),
+                credential_types=list(credential_types),
+                label=label[:LABEL_MAX],
+            )
+    finally:
+        engine.dispose()
+    say(
+        f"API key {row.id} for {department} (registers: {', '.join(row.registers) or 'none'}; "
         f"credential types: {', '.join(row.credential_types) or 'none'}); "
-        "the token is shown once:",
-        file=sys.stderr,
+        "the token is shown once:"
     )
-    print(token)
-    return 0
+    if as_json:
+        print_json({**_public(row), "token": token})
+    else:
+        print_line(token)
 
 
-def _list(engine: Engine, args: argparse.Namespace) -> int:
-    with session_scope(engine) as session:
-        rows = list_api_keys(session=session, department=args.department)
+LIST_HEADER = (
+    "ID",
+    "DEPARTMENT",
+    "REGISTERS",
+    "CREDENTIAL TYPES",
+    "LABEL",
+    "CREATED (UTC)",
+    "REVOKED (UTC)",
+)
+
+
+@key_commands.command("list")
+def key_list(
+    department: Annotated[
+        str | None, typer.Option(metavar="CODE", help="only this department's keys")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Every key with its scopes, creation and revocation (never a token or its hash)."""
+    if department is not None and not _CODE.match(department):
+        refuse(f"invalid department code {department!r}: {CODE_RULE}")
+    engine = _engine()
+    try:
+        with session_scope(engine) as session:
+            rows = list_api_keys(session=session, department=department)
+    finally:
+        engine.dispose()
+    if as_json:
+        print_json([_public(row) for row in rows])
+        return
     if not rows:
-        where = f" of department {args.department}" if args.department else ""
-        print(f"no API keys{where}", file=sys.stderr)
-        return 0
-    header = (
-        "ID",
-        "DEPARTMENT",
-        "REGISTERS",
-        "CREDENTIAL TYPES",
-        "LABEL",
-        "CREATED (UTC)",
-        "REVOKED (UTC)",
+        say(f"no API keys{f' of department {department}' if department else ''}")
+        return
+    print_table(
+        LIST_HEADER,
+        [
+            (
+                row.id,
+                row.department,
+                _scope(row.registers),
+                _scope(row.credential_types),
+                _text(row.label) or "-",
+                _when(row.created_at),
+                _revoked(row),
+            )
+            for row in rows
+        ],
     )
-    table = [header] + [
-        (
-            row.id,
-            row.department,
-            _scope(row.registers),
-            _scope(row.credential_types),
-            _text(row.label) or "-",
-            _when(row.created_at),
-            _revoked(row),
-        )
-        for row in rows
-    ]
-    widths = [max(len(line[i]) for line in table) for i in range(len(header) - 1)]
-    for line in table:
-        cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=False)]
-        print("  ".join([*cells, line[-1]]))
     revoked = sum(1 for row in rows if row.revoked)
-    print(
-        f"{len(rows)} key(s), {revoked} revoked; tokens are shown only when a key is created",
-        file=sys.stderr,
-    )
-    return 0
+    say(f"{len(rows)} key(s), {revoked} revoked; tokens are shown only when a key is created")
 
 
-def _revoke(engine: Engine, args: argparse.Namespace) -> int:
-    reason = _text(args.reason)
-    with session_scope(engine) as session:
-        row, revoked_now = revoke_api_key(session=session, key_id=args.key_id, reason=reason)
-    if row is None:
-        print(
-            f"no API key with id {args.key_id!r} (see `registry api-key list`); nothing revoked",
-            file=sys.stderr,
+@key_commands.command("revoke")
+def key_revoke(
+    key_id: Annotated[
+        str, typer.Argument(metavar="KEY_ID", help="the key's id (see `api-key list`)")
+    ],
+    reason: Annotated[
+        str,
+        typer.Option(
+            metavar="TEXT", help=f"why (kept with the key; up to {REASON_MAX} characters)"
+        ),
+    ] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke a key for good: running API processes refuse it within about a second. An unknown
+    id exits 1; a key revoked before is reported with its first time and reason (exit 0)."""
+    if key_id.startswith("crk_"):
+        refuse(
+            "give the key's id (16 hex digits, see `registry api-key list`), not its token; "
+            "the token is a secret: do not paste it into commands"
         )
-        return 1
+    if not _KEY_ID.match(key_id):
+        refuse(f"invalid key id {key_id!r}: 16 hex digits (see `registry api-key list`)")
+    if len(reason) > REASON_MAX:
+        refuse(f"the reason is too long: at most {REASON_MAX} characters")
+    engine = _engine()
+    try:
+        with session_scope(engine) as session:
+            row, revoked_now = revoke_api_key(session=session, key_id=key_id, reason=_text(reason))
+    finally:
+        engine.dispose()
+    if row is None:
+        fail(f"no API key with id {key_id!r} (see `registry api-key list`); nothing revoked")
+    if as_json:
+        print_json({**_public(row), "revoked_now": revoked_now})
+        return
     label = f" ({_text(row.label)})" if _text(row.label) else ""
     if not revoked_now:
         earlier = _text(row.revoked_reason)
-        print(
+        print_line(
             f"API key {row.id} of {row.department}{label} was already revoked "
             f"({_when(row.revoked_at)} UTC{f', reason: {earlier}' if earlier else ''}); "
             "nothing changed"
         )
-        return 0
-    print(
+        return
+    print_line(
         f"API key {row.id} of {row.department}{label} revoked; running API processes refuse it "
         f"within {REVOCATION_CHECK_SECONDS:.0f} s."
     )
-    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(app, argv, prog_name="registry")
 
 
 if __name__ == "__main__":

@@ -1,27 +1,33 @@
-"""``registry``: the operator's command line (demo city, embedded chain, deployment)."""
+"""``registry``: the operator's command line.
+
+``demo`` and ``chain`` live here; every other command group is a module in ``scripts/commands/``
+(found at start, so adding a group is a one-file change). Conventions (``--help`` everywhere,
+``--json`` for scripts, exit status 0 done / 1 failed / 2 invalid arguments or settings) come
+from ``registry_core.cli``.
+"""
 
 from __future__ import annotations
 
-import argparse
+import importlib
+import pkgutil
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
 from types import FrameType
 
 from pydantic import ValidationError
 
+import scripts.commands
+from registry_core.cli import EXIT_USAGE, CommandLine, fail, run
 from registry_core.errors import RegistryCoreError
 from registry_core.keystore import Keystore
 from registry_core.rpc import RpcClient
-from scripts.besu_allowlist import main as allowlist_main
 from scripts.chain import EmbeddedChain
 from scripts.credentials_seed import seed_demo_credentials
 from scripts.demo_city import COUNCIL_THRESHOLD, council_keys, department_keys, seed_demo_city
 from scripts.demo_registers import allow_register_creators, demo_api_key, seed_demo_registers
 from scripts.deploy import deploy_city
-from scripts.deploy import main as deploy_main
 from scripts.services import api_env, start_api, start_gateway, stop
 from scripts.settings import CitySettings
 
@@ -131,52 +137,50 @@ def run_chain(settings: CitySettings) -> None:
         say("stopped; chain state saved")
 
 
-COMMANDS: dict[str, Callable[[CitySettings], None]] = {"demo": run_demo, "chain": run_chain}
+app = CommandLine(
+    name="registry",
+    help="The city registry's operator commands: the demo city, the embedded chain, "
+    "deployment, the API's store and the Besu network kit. `registry COMMAND --help` for more.",
+)
 
 
-def _api_admin(area: str) -> Callable[[list[str]], int]:
-    """The API's own admin commands run in their own process (applications do not import each other)."""
-    return lambda rest: subprocess.call([sys.executable, "-m", "registry_api.admin", area, *rest])
+def _settings() -> CitySettings:
+    try:
+        return CitySettings()
+    except ValidationError as exc:
+        fail(f"invalid settings: {exc}", EXIT_USAGE)
 
 
-# Commands with their own argument parsers.
-PASS_THROUGH: dict[str, Callable[[list[str]], int]] = {
-    "deploy": deploy_main,
-    "allowlist": allowlist_main,
-    "db": _api_admin("db"),
-    "api-key": _api_admin("api-key"),
-    "index": _api_admin("index"),
-}
+@app.command("demo")
+def demo() -> None:
+    """Run the demo city: embedded chain, gateway, contracts, demo data and the API; Ctrl-C stops
+    everything cleanly and `registry demo` again resumes the same chain and data."""
+    try:
+        run_demo(_settings())
+    except RegistryCoreError as exc:
+        fail(f"registry demo failed: {exc.detail}")
+
+
+@app.command("chain")
+def chain() -> None:
+    """Run only the embedded chain (anvil on loopback, state kept in the data folder)."""
+    try:
+        run_chain(_settings())
+    except RegistryCoreError as exc:
+        fail(f"registry chain failed: {exc.detail}")
+
+
+def _add_command_groups() -> None:
+    for module in pkgutil.iter_modules(scripts.commands.__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"scripts.commands.{module.name}").register(app)
+
+
+_add_command_groups()
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="registry", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="run the demo city: chain, gateway, contracts, API")
-    sub.add_parser("chain", help="run only the embedded chain (loopback)")
-    # Commands with their own parsers take every argument, --help included (add_help=False).
-    for name, text in (
-        ("deploy", "deploy the contracts (see `registry deploy --help`)"),
-        ("allowlist", "write Besu's accounts-allowlist from the chain"),
-        ("db", "the API's SQL store: `registry db upgrade`"),
-        ("api-key", "department API keys: `registry api-key create|list|revoke` (--help)"),
-        ("index", "`registry index rebuild`: re-read chain events from block 0"),
-    ):
-        sub.add_parser(name, help=text, add_help=False)
-    args, rest = parser.parse_known_args(argv)
-    if args.command in PASS_THROUGH:
-        return PASS_THROUGH[args.command](rest)
-    try:
-        settings = CitySettings()
-    except ValidationError as exc:
-        print(f"invalid settings: {exc}", file=sys.stderr)
-        return 2
-    try:
-        COMMANDS[args.command](settings)
-    except RegistryCoreError as exc:
-        print(f"registry {args.command} failed: {exc.detail}", file=sys.stderr)
-        return 1
-    return 0
+    return run(app, argv, prog_name="registry")
 
 
 if __name__ == "__main__":

@@ -8,9 +8,7 @@ contract exists. Re-running against a chain that already has the same code chang
 
 from __future__ import annotations
 
-import argparse
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,32 +200,3 @@ def deploy_city(
     path = save_manifest(deployments_dir, manifest)
     log(f"wrote {path}")
     return DeploymentResult(manifest, changed=True, deployed=deployed)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--rpc", default="http://127.0.0.1:8546", help="the node's own RPC URL")
-    parser.add_argument("--deployments", type=Path, default=PROJECT_ROOT / "deployments")
-    parser.add_argument("--council", nargs="+", required=True, help="council member addresses")
-    parser.add_argument("--threshold", type=int, required=True, help="confirmations needed")
-    parser.add_argument("--redeploy", action="store_true", help="deploy a new set of contracts")
-    args = parser.parse_args(argv)
-    with RpcClient(args.rpc) as rpc:
-        try:
-            result = deploy_city(
-                rpc=rpc,
-                council_members=args.council,
-                threshold=args.threshold,
-                deployments_dir=args.deployments,
-                redeploy=args.redeploy,
-                log=print,
-            )
-        except RegistryCoreError as exc:
-            print(f"deploy failed: {exc.detail}", file=sys.stderr)
-            return 1
-    print("changed" if result.changed else "unchanged")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,100 @@
+"""``registry deploy`` and ``registry allowlist``: the city's contracts on a node, and Besu's
+accounts allow-list from the chain's permissioning rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from registry_core.cli import fail, print_json, print_line, say
+from registry_core.errors import RegistryCoreError
+from registry_core.manifest import load_manifest
+from registry_core.rpc import RpcClient
+from scripts.besu_allowlist import permitted_accounts, render_toml
+from scripts.deploy import deploy_city
+from scripts.paths import PROJECT_ROOT
+
+DEPLOYMENTS = PROJECT_ROOT / "deployments"
+JsonOption = Annotated[bool, typer.Option("--json", help="print the result as JSON")]
+DeploymentsOption = Annotated[
+    Path,
+    typer.Option("--deployments", metavar="DIR", help="where the CHAIN_ID.json manifests live"),
+]
+
+
+def deploy(
+    council: Annotated[
+        list[str],
+        typer.Option(metavar="ADDRESS", help="council member addresses: --council 0xA… 0xB… 0xC…"),
+    ],
+    threshold: Annotated[int, typer.Option(min=1, help="confirmations a decision needs")],
+    rpc: Annotated[
+        str, typer.Option(metavar="URL", help="the node's own RPC URL (not the gateway)")
+    ] = "http://127.0.0.1:8546",
+    deployments: DeploymentsOption = DEPLOYMENTS,
+    redeploy: Annotated[
+        bool, typer.Option("--redeploy", help="deploy a new set of contracts")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Deploy the city's contracts and write the deployment manifest deployments/CHAIN_ID.json.
+
+    The deployer is a throw-away key: every contract gets the council as its admin. Re-running
+    against a chain that has the same code changes nothing (last line: changed | unchanged)."""
+    try:
+        with RpcClient(rpc) as node:
+            result = deploy_city(
+                rpc=node,
+                council_members=council,
+                threshold=threshold,
+                deployments_dir=deployments,
+                redeploy=redeploy,
+                log=say,
+            )
+    except RegistryCoreError as exc:
+        fail(f"deploy failed: {exc.detail}")
+    if as_json:
+        print_json(
+            {
+                "changed": result.changed,
+                "deployed": result.deployed,
+                "chain_id": result.manifest.chain_id,
+                "contracts": {
+                    name: entry.address for name, entry in result.manifest.contracts.items()
+                },
+            }
+        )
+    else:
+        print_line("changed" if result.changed else "unchanged")
+
+
+def allowlist(
+    rpc: Annotated[
+        str, typer.Option(metavar="URL", help="RPC endpoint (the gateway)")
+    ] = "http://127.0.0.1:8545",
+    deployments: DeploymentsOption = DEPLOYMENTS,
+    out: Annotated[Path, typer.Option(metavar="FILE", help="the file to write")] = Path(
+        "permissions_config.toml"
+    ),
+    as_json: JsonOption = False,
+) -> None:
+    """Write Besu's accounts-allowlist (permissions_config.toml) from the chain: council
+    members, accounts of active departments and accounts the council allow-listed."""
+    try:
+        with RpcClient(rpc) as node:
+            manifest = load_manifest(deployments, node.chain_id())
+            accounts = permitted_accounts(node, manifest)
+    except RegistryCoreError as exc:
+        fail(f"allowlist failed: {exc.detail}")
+    out.write_text(render_toml(accounts), encoding="utf-8")
+    if as_json:
+        print_json({"out": str(out), "accounts": accounts})
+    else:
+        print_line(f"wrote {len(accounts)} accounts to {out}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("deploy")(deploy)
+    app.command("allowlist")(allowlist)
