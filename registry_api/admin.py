@@ -6,6 +6,10 @@
     registry api-key list [--department FB02]
     registry api-key revoke <key id> [--reason "laptop lost"]
     registry index rebuild                 forget chain-derived state; the indexer re-reads block 0
+    registry outbox held                   writes held after a restore from backup, and the
+                                           transactions found on chain that the store never had
+    registry outbox release <write id>... | --all      send held writes (the chain lacks them)
+    registry outbox fail <write id>... | --all --reason "..."   never send them (on chain already)
 
 Settings come from the same ``CITY_API_*`` environment variables as the API. ``api-key create``
 prints the token once (on stdout only); only its SHA-256 hash is stored, and ``list`` shows neither.
@@ -21,7 +25,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from registry_api.chain import outbox
 from registry_api.chain.indexer import rebuild
+from registry_api.chain.sender import recovery
 from registry_api.core.config import get_settings
 from registry_api.core.db import make_engine, session_scope, upgrade
 from registry_api.core.security import (
@@ -74,6 +80,19 @@ def _parser() -> argparse.ArgumentParser:
 
     index = sub.add_parser("index", help="the chain event index")
     index.add_argument("action", choices=["rebuild"])
+
+    outbox = sub.add_parser("outbox", help="writes held after a restore from backup")
+    outbox_actions = outbox.add_subparsers(dest="action", required=True)
+    outbox_actions.add_parser("held", help="held writes and transactions unknown to the store")
+    for name, text in (
+        ("release", "send held writes again (only those the chain does not have)"),
+        ("fail", "fail held writes for good (e.g. found on chain already)"),
+    ):
+        action = outbox_actions.add_parser(name, help=text)
+        action.add_argument("write_ids", nargs="*", metavar="WRITE_ID")
+        action.add_argument("--all", action="store_true", help="every held write")
+        if name == "fail":
+            action.add_argument("--reason", required=True, help="why (kept with the writes)")
     return parser
 
 
@@ -93,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.area == "api-key":
             return {"create": _create, "list": _list, "revoke": _revoke}[args.action](engine, args)
+        if args.area == "outbox":
+            return _outbox(engine, args)
         rebuild(engine=engine)
         print(
             "chain-derived state cleared; the running indexer re-reads from block 0",
@@ -242,6 +263,39 @@ def _revoke(engine: Engine, args: argparse.Namespace) -> int:
         f"API key {row.id} of {row.department}{label} revoked; running API processes refuse it "
         f"within {REVOCATION_CHECK_SECONDS:.0f} s."
     )
+    return 0
+
+
+def _outbox(engine: Engine, args: argparse.Namespace) -> int:
+    if args.action == "held":
+        with session_scope(engine) as session:
+            held = outbox.held_writes(session)
+            unknown = recovery.unknown_transactions(session)
+            for write in held:
+                print(
+                    f"held  {write.id}  {write.department}  {write.kind}  {_when(write.created_at)}"
+                )
+            for tx in unknown:
+                print(
+                    f"chain {tx.tx_hash}  signer {tx.signer}  nonce {tx.nonce}  block "
+                    f"{tx.block_number}  {tx.target}.{tx.function}"
+                )
+        print(
+            f"{len(held)} held write(s); {len(unknown)} transaction(s) on chain that the store "
+            "never had (writes accepted after its backup)",
+            file=sys.stderr,
+        )
+        return 0
+    if not args.all and not args.write_ids:
+        print("name the writes (WRITE_ID ...) or give --all", file=sys.stderr)
+        return 2
+    which = None if args.all else list(args.write_ids)
+    with session_scope(engine) as session:
+        if args.action == "release":
+            count = outbox.release_held(session, which)
+        else:
+            count = outbox.fail_held(session, which, _text(args.reason))
+    print(f"{count} held write(s) {'released' if args.action == 'release' else 'failed'}")
     return 0
 
 

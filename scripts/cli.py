@@ -112,6 +112,8 @@ def run_demo(settings: CitySettings) -> None:
         _wait_for_stop_signal()
         say("stopping")
     finally:
+        # The services run in sessions of their own (Ctrl-C reaches only this process), so they
+        # stop in this order: the API (its worker finishes its round first), the gateway, the chain.
         for child in reversed(children):
             stop(child)
         chain.stop()
@@ -146,6 +148,7 @@ PASS_THROUGH: dict[str, Callable[[list[str]], int]] = {
     "db": _api_admin("db"),
     "api-key": _api_admin("api-key"),
     "index": _api_admin("index"),
+    "outbox": _api_admin("outbox"),
 }
 
 
@@ -161,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         ("db", "the API's SQL store: `registry db upgrade`"),
         ("api-key", "department API keys: `registry api-key create|list|revoke` (--help)"),
         ("index", "`registry index rebuild`: re-read chain events from block 0"),
+        ("outbox", "`registry outbox held|release|fail`: writes held after a restore"),
     ):
         sub.add_parser(name, help=text, add_help=False)
     args, rest = parser.parse_known_args(argv)
