@@ -1,4 +1,5 @@
-"""Who may transact: department and permissioning reads of the chain, and a short cache of them.
+"""Who may transact: department and permissioning reads of the chain, a short cache of them, and
+the probe behind ``/ready``.
 
 The API refuses a write of a suspended department before it stores anything
 (:class:`DepartmentStatusCache`, a few seconds old at most); the sender names the reason when the
@@ -14,7 +15,7 @@ from typing import Any
 
 from registry_api.chain import contracts, hub
 from registry_core.errors import RpcError
-from registry_core.manifest import DeploymentManifest
+from registry_core.manifest import DeploymentManifest, ManifestWatcher
 from registry_core.rpc import RpcClient
 
 DIRECTORY = "DepartmentDirectory"
@@ -70,6 +71,22 @@ def account_standing(rpc: RpcClient, manifest: DeploymentManifest, account: str)
         department_active=bool(_decode(manifest, DIRECTORY, "isActiveDepartmentAccount", active)),
         permitted=bool(_decode(manifest, PERMISSIONING, "isAccountPermitted", permitted)),
     )
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    chain_id: int
+    block_number: int
+    council: str
+
+
+def chain_head(rpc_url: str, manifests: ManifestWatcher, *, timeout: float) -> ChainHead:
+    """Does the chain answer (through the gateway), with a deployment manifest? A short-lived
+    client with its own timeout: a probe must not wait as long as a write would."""
+    with RpcClient(rpc_url, timeout=timeout) as rpc:
+        block = rpc.block_number()
+        manifest = manifests.load(rpc.chain_id())
+    return ChainHead(manifest.chain_id, block, manifest.address("CityCouncil"))
 
 
 class DepartmentStatusCache:

@@ -9,7 +9,6 @@ Writes held after a restore from backup are reported, not failed on: they wait f
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -19,10 +18,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from registry_api.chain import outbox
+from registry_api.chain.directory import chain_head
 from registry_api.chain.sender.lease import aware
 from registry_core.errors import RegistryCoreError
-from registry_core.manifest import DeploymentManifest
-from registry_core.rpc import RpcClient
+from registry_core.manifest import ManifestWatcher
+
+PROBE_TIMEOUT_SECONDS = 3.0
 
 
 class Worker(Protocol):
@@ -49,21 +50,13 @@ class Readiness:
         return [name for name, check in self.checks.items() if not check.ok]
 
 
-def _chain(rpc: RpcClient, manifest: Callable[[], DeploymentManifest]) -> Check:
+def _chain(rpc_url: str, manifests: ManifestWatcher) -> Check:
     try:
-        head = rpc.block_number()
-        deployment = manifest()
+        head = chain_head(rpc_url, manifests, timeout=PROBE_TIMEOUT_SECONDS)
     except RegistryCoreError as exc:
         return Check(False, exc.detail)
-    return Check(
-        True,
-        "the chain answers through the gateway",
-        {
-            "chain_id": deployment.chain_id,
-            "block_number": head,
-            "council": deployment.address("CityCouncil"),
-        },
-    )
+    facts = {"chain_id": head.chain_id, "block_number": head.block_number, "council": head.council}
+    return Check(True, "the chain answers through the gateway", facts)
 
 
 def _worker(
@@ -106,15 +99,15 @@ def _writes(backlog: list[outbox.Backlog], max_lag: float) -> Check:
 
 def readiness(
     *,
-    rpc: RpcClient,
-    manifest: Callable[[], DeploymentManifest],
+    rpc_url: str,
+    manifests: ManifestWatcher,
     engine: Engine,
     workers_mode: str,
     worker: Worker | None,
     signers: set[str],
     max_write_lag_seconds: float,
 ) -> Readiness:
-    checks = {"chain": _chain(rpc, manifest)}
+    checks = {"chain": _chain(rpc_url, manifests)}
     try:
         with Session(engine) as session:
             session.execute(text("SELECT 1"))

@@ -19,11 +19,9 @@ from registry_api.api.deps import ManifestDep
 from registry_api.core.errors import PROBLEM_BASE, PROBLEM_JSON, RegistryError
 from registry_api.services.readiness import readiness
 from registry_core.errors import ManifestError
-from registry_core.rpc import RpcClient
 
 router = APIRouter(tags=["health"])
 STARTED = time.monotonic()
-READY_RPC_TIMEOUT = 3.0
 
 
 class Health(BaseModel):
@@ -119,16 +117,15 @@ async def ready(request: Request) -> Any:
     settings = state.settings
 
     def check() -> Any:
-        with RpcClient(settings.rpc_url, timeout=READY_RPC_TIMEOUT) as rpc:
-            return readiness(
-                rpc=rpc,
-                manifest=lambda: state.manifests.load(rpc.chain_id()),
-                engine=state.read_engine,
-                workers_mode=settings.workers,
-                worker=state.workers,
-                signers=set(state.pipeline.signers.values()),
-                max_write_lag_seconds=settings.ready_max_write_lag_seconds,
-            )
+        return readiness(
+            rpc_url=settings.rpc_url,
+            manifests=state.manifests,
+            engine=state.read_engine,
+            workers_mode=settings.workers,
+            worker=state.workers,
+            signers=set(state.pipeline.signers.values()),
+            max_write_lag_seconds=settings.ready_max_write_lag_seconds,
+        )
 
     found = await run_in_threadpool(check)
     checks = {
