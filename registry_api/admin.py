@@ -1,5 +1,5 @@
-"""Administration of the registry API's store: ``registry db | api-key | index`` (``python -m
-registry_api.admin``).
+"""Administration of the registry API's store: ``registry db | api-key | index | outbox``
+(``python -m registry_api.admin``).
 
 These commands run in the API's own process space (the operator CLI in ``scripts/`` starts this
 module as a child process: applications do not import each other). Settings come from the same
@@ -18,7 +18,9 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import Engine
 
+from registry_api.chain import outbox
 from registry_api.chain.indexer import rebuild
+from registry_api.chain.sender import recovery
 from registry_api.core.config import get_settings
 from registry_api.core.db import make_engine, session_scope, upgrade
 from registry_api.core.security import (
@@ -54,9 +56,13 @@ key_commands = CommandLine(
     "scoped to registers and credential types."
 )
 index_commands = CommandLine(help="The chain event index.")
+outbox_commands = CommandLine(
+    help="Writes held after the store was restored from a backup while the chain moved on."
+)
 app.add_typer(db_commands, name="db")
 app.add_typer(key_commands, name="api-key")
 app.add_typer(index_commands, name="index")
+app.add_typer(outbox_commands, name="outbox")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="print the result as JSON")]
 
@@ -296,6 +302,99 @@ def key_revoke(
         f"API key {row.id} of {row.department}{label} revoked; running API processes refuse it "
         f"within {REVOCATION_CHECK_SECONDS:.0f} s."
     )
+
+
+# ---- outbox (after a restore from backup) ---------------------------------------------------------
+
+
+@outbox_commands.command("held")
+def outbox_held(as_json: JsonOption = False) -> None:
+    """Held writes, and the transactions on chain that the store never had (writes accepted
+    after its backup)."""
+    engine = _engine()
+    try:
+        with session_scope(engine) as session:
+            held = outbox.held_writes(session)
+            unknown = recovery.unknown_transactions(session)
+            writes = [
+                {
+                    "id": w.id,
+                    "department": w.department,
+                    "kind": w.kind,
+                    "created_at": _iso(w.created_at),
+                }
+                for w in held
+            ]
+            transactions = [
+                {
+                    "tx_hash": tx.tx_hash,
+                    "signer": tx.signer,
+                    "nonce": tx.nonce,
+                    "block": tx.block_number,
+                    "call": f"{tx.target}.{tx.function}",
+                }
+                for tx in unknown
+            ]
+    finally:
+        engine.dispose()
+    if as_json:
+        print_json({"held": writes, "unknown_transactions": transactions})
+        return
+    for w in writes:
+        print_line(f"held  {w['id']}  {w['department']}  {w['kind']}  {w['created_at']}")
+    for tx in transactions:
+        print_line(
+            f"chain {tx['tx_hash']}  signer {tx['signer']}  nonce {tx['nonce']}  "
+            f"block {tx['block']}  {tx['call']}"
+        )
+    say(
+        f"{len(writes)} held write(s); {len(transactions)} transaction(s) on chain that the store "
+        "never had (writes accepted after its backup)"
+    )
+
+
+WriteIds = Annotated[
+    list[str] | None, typer.Argument(metavar="WRITE_ID", help="the held writes (see `held`)")
+]
+AllOption = Annotated[bool, typer.Option("--all", help="every held write")]
+
+
+def _which(write_ids: list[str] | None, every: bool) -> list[str] | None:
+    if not every and not write_ids:
+        refuse("name the writes (WRITE_ID ...) or give --all")
+    return None if every else list(write_ids or [])
+
+
+@outbox_commands.command("release")
+def outbox_release(write_ids: WriteIds = None, every: AllOption = False) -> None:
+    """Send held writes again (only those the chain does not have)."""
+    which = _which(write_ids, every)
+    engine = _engine()
+    try:
+        with session_scope(engine) as session:
+            count = outbox.release_held(session, which)
+    finally:
+        engine.dispose()
+    print_line(f"{count} held write(s) released")
+
+
+@outbox_commands.command("fail")
+def outbox_fail(
+    reason: Annotated[str, typer.Option(metavar="TEXT", help="why (kept with the writes)")],
+    write_ids: WriteIds = None,
+    every: AllOption = False,
+) -> None:
+    """Fail held writes for good (e.g. found on chain already)."""
+    which = _which(write_ids, every)
+    if len(reason) > REASON_MAX:
+        refuse(f"the reason is too long: at most {REASON_MAX} characters")
+    engine = _engine()
+    try:
+        with session_scope(engine) as session:
+            count = outbox.fail_held(session, which, _text(reason))
+    finally:
+        engine.dispose()
+    print_line(f"{count} held write(s) failed")
 
 
 def main(argv: list[str] | None = None) -> int:

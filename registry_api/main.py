@@ -7,11 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from registry_api.api.routes import credentials, health, registers, verify
+from registry_api.api.routes import credentials, dids, health, registers, verify
+from registry_api.core import lifecycle
 from registry_api.core.config import Settings, get_settings
-from registry_api.core.credentials import CredentialService
 from registry_api.core.errors import install_error_handlers
-from registry_api.core.lifecycle import start_registers, stop_registers
 from registry_core.manifest import ManifestWatcher
 from registry_core.rpc import RpcClient
 
@@ -23,12 +22,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.rpc = RpcClient(settings.rpc_url, timeout=settings.rpc_timeout_seconds)
         app.state.manifests = ManifestWatcher(settings.deployments_dir)
-        start_registers(app.state, settings)
-        app.state.credentials = CredentialService.start(settings)
+        lifecycle.start(app.state, settings)
         try:
             yield
         finally:
-            stop_registers(app.state)
+            lifecycle.stop(app.state)
             app.state.rpc.close()
 
     app = FastAPI(
@@ -42,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(registers.router)
     app.include_router(credentials.router)
-    app.include_router(credentials.dids)
+    app.include_router(dids.router)
     app.include_router(verify.router)
     return app
 

@@ -20,7 +20,8 @@ import threading
 from collections.abc import Iterator
 from types import FrameType
 
-from registry_api.chain.workers import ManifestCache, Workers, unlock_signers
+from registry_api.chain.keys import unlock_keys
+from registry_api.chain.workers import ManifestCache, Workers
 from registry_api.core.config import Settings, get_settings
 from registry_api.core.db import make_engines, upgrade
 
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         settings=settings,
         engine=engine,
         read_engine=read_engine,
-        accounts=unlock_signers(settings),
+        keys=unlock_keys(settings),
         manifest=ManifestCache(deployments_dir=settings.deployments_dir, rpc_url=settings.rpc_url),
     )
     stopping = threading.Event()

@@ -264,6 +264,33 @@ def _qr(payload: str) -> qrcode.QRCode:
     return code
 
 
+# The largest QR code a credential should need: phone cameras and the verification page read
+# version 16 (81x81 modules) at error correction M reliably from a screen or A6 print.
+QR_MAX_VERSION = 16
+
+
+def alphanumeric_capacity(version: int) -> int:
+    """Characters one alphanumeric segment fits into a QR code of ``version`` at EC M."""
+    bits: int = qrcode.util.BIT_LIMIT_TABLE[qrcode.constants.ERROR_CORRECT_M][version]
+    count_bits: int = qrcode.util.length_in_bits(qrcode.util.MODE_ALPHA_NUM, version)
+    free = bits - 4 - count_bits
+    return free // 11 * 2 + (1 if free % 11 >= 6 else 0)
+
+
+def proof_levels_that_fit(jwt: str, version: int = QR_MAX_VERSION) -> int:
+    """How many batch-proof hashes the credential's CRV1 payload can carry and still fit a QR
+    code of ``version`` at EC M (0 if even a root alone does not; such a credential is anchored
+    on its own). Measured with random hashes, which do not compress, like real ones."""
+    root, sibling = (
+        hashlib.sha256(jwt.encode()).digest(),
+        hashlib.sha256(b"~" + jwt.encode()).digest(),
+    )
+    alone = len(encode_payload(f"{jwt}~{b64url(root)}"))
+    one = len(encode_payload(f"{jwt}~{b64url(root + sibling)}"))
+    per_level = one - alone + 2  # a little headroom: zlib's block overhead varies by a byte
+    return max(0, (alphanumeric_capacity(version) - alone) // per_level)
+
+
 def qr_info(payload: str) -> QrInfo:
     code = _qr(payload)
     version = int(code.version)

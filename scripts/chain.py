@@ -102,8 +102,13 @@ class EmbeddedChain:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._check_state_file()
         with (self.data_dir / LOG_FILE).open("ab") as anvil_log:
+            # A session of its own: Ctrl-C stops the demo in order (scripts/cli.py), anvil last.
             self._process = subprocess.Popen(
-                self.command(), stdout=anvil_log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                self.command(),
+                stdout=anvil_log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         self._wait_ready(timeout)
 

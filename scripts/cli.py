@@ -118,6 +118,8 @@ def run_demo(settings: CitySettings) -> None:
         _wait_for_stop_signal()
         say("stopping")
     finally:
+        # The services run in sessions of their own (Ctrl-C reaches only this process), so they
+        # stop in this order: the API (its worker finishes its round first), the gateway, the chain.
         for child in reversed(children):
             stop(child)
         chain.stop()

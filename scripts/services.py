@@ -19,6 +19,8 @@ class ServiceError(RegistryCoreError):
 
 
 def _spawn(args: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """A service in a session of its own: Ctrl-C in the terminal reaches only ``registry demo``,
+    which then stops the services in order (API, gateway, chain), not all at once."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         return subprocess.Popen(
@@ -27,6 +29,7 @@ def _spawn(args: list[str], env: dict[str, str], log_path: Path) -> subprocess.P
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
 
 

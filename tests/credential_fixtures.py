@@ -17,7 +17,6 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from registry_api.core.config import Settings
-from registry_api.core.credentials import CredentialSettings
 from registry_api.core.db import session_scope
 from registry_api.core.security import create_api_key
 from registry_api.main import create_app
@@ -88,6 +87,9 @@ def holder() -> LocalAccount:
 class CredentialApi:
     client: TestClient
     tokens: dict[str, str]  # department code -> API key
+    # department code -> the API's credential key: its own accounts of the departments, not
+    # credential_city's (one key, one nonce stream, owned by the API's sender alone)
+    keys: dict[str, LocalAccount]
 
     def headers(self, department: str) -> dict[str, str]:
         return {"X-API-Key": self.tokens[department]}
@@ -100,21 +102,36 @@ def credential_api(
     deployments_dir: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[CredentialApi]:
+    """The API with its senders as threads and credential keys of its own (test-only keys)."""
     data_dir = tmp_path_factory.mktemp("credential-api")
+    keys_dir = tmp_path_factory.mktemp("credential-api-keys")
+    keystore = Keystore(keys_dir)
+    keys = {
+        code: keystore.create(f"vc-{code.lower()}", credential_city.passphrase)
+        for code in ("FB02", "FB33", "FB32")
+    }
+    with RpcClient(gateway_url) as rpc:
+        seed_demo_city(
+            rpc=rpc,
+            manifest=credential_city.manifest,
+            council=credential_city.council,
+            accounts=keys,
+        )
     settings = Settings(
         rpc_url=gateway_url,
         deployments_dir=deployments_dir,
         data_dir=data_dir,
         database_url=f"sqlite:///{data_dir / 'registry.db'}",
-        keys_dir=credential_city.keys_dir,
+        keys_dir=keys_dir,
         keystore_passphrase=SecretStr(credential_city.passphrase),
         signers={},
-        workers="off",
+        workers="thread",
+        # A revocation shows within the status cache time; keep it short in tests.
+        status_cache_seconds=0.2,
+        indexer_poll_seconds=5.0,
     )
     app = create_app(settings)
     with TestClient(app) as client:
-        # A revocation shows within the status cache time; keep it short in tests.
-        app.state.credentials.options = CredentialSettings(status_cache_seconds=0.2)
         tokens = {}
         for code in ("FB02", "FB33", "FB32"):
             with session_scope(app.state.engine) as session:
@@ -122,4 +139,4 @@ def credential_api(
                 _, tokens[code] = create_api_key(
                     session=session, department=code, registers=[], credential_types=["*"]
                 )
-        yield CredentialApi(client, tokens)
+        yield CredentialApi(client, tokens, keys)

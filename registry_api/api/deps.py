@@ -21,6 +21,7 @@ from registry_api.core.security import (
     authenticate,
     revoked_count,
 )
+from registry_api.services.credentials import CredentialService
 from registry_core.manifest import DeploymentManifest, ManifestWatcher
 from registry_core.rpc import RpcClient
 
@@ -184,3 +185,14 @@ IdempotencyKey = Annotated[
         examples=["3c1e7a52-4c0b-4f43-9e0f-6b7d2c8f9a10"],
     ),
 ]
+
+
+# ---- the credential service ---------------------------------------------------------------------
+
+
+async def get_credential_service(request: Request) -> CredentialService:
+    service: CredentialService = request.app.state.credentials
+    return service
+
+
+CredentialServiceDep = Annotated[CredentialService, Depends(get_credential_service)]

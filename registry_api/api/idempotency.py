@@ -6,21 +6,34 @@ another method, path or body is refused (``422 idempotency-key-reused``). Keys b
 department (``idempotency_entry``'s primary key is department + key). Only successful answers are
 stored, so a refused request may be sent again with the same key.
 
-The routes decide *when* to look up and store (registers commit the entry with the write itself;
-credentials store it after the chain accepted the transaction); this module does the rest.
+Two strategies, by when the answer is known:
+
+* register writes answer ``202`` at once: the entry is committed with the write itself
+  (:func:`add`, in the route's own transaction);
+* credential writes wait (bounded) for their outbox rows (:class:`AwaitedWrite`): the entry is
+  committed *open* with the write (a ``202`` answer with the status URL, and the write it waits
+  on), so a retry can never make a second credential or a second anchoring, even if this process
+  dies. Whoever settles it first (the request once the write is mined, or a retry) turns it into
+  the final answer (``201``/``200``), keeps the ``202`` (not mined within the wait) or, if the chain
+  refused the write, drops it (a refused request may be sent again with the same key).
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 import orjson
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
+from starlette.concurrency import run_in_threadpool
 
 from registry_api.core.errors import RegistryError
 from registry_api.models.tables import IdempotencyEntry
@@ -129,3 +142,161 @@ def store(
             raise
         return stored
     return None
+
+
+# ---- writes that wait for their outbox rows ---------------------------------------------------
+
+
+class Pipeline(Protocol):
+    """The write path as a request sees it (``registry_api.chain.outbox.WritePipeline``)."""
+
+    def wake(self, department_or_signer: str) -> None: ...
+
+    async def wait(self, write_ids: Sequence[str], timeout: float) -> Any: ...
+
+
+class Accepted(Protocol):
+    """What a service answers when it added a write: the ``202`` body."""
+
+    @property
+    def write_id(self) -> str: ...
+
+    @property
+    def status_url(self) -> str: ...
+
+    def model_dump(self, *, mode: str) -> dict[str, Any]: ...
+
+
+Final = tuple[int, BaseModel]
+# After the wait: the final answer, None while the write is not settled; raises the problem if
+# the chain refused the write.
+Settle = Callable[[str], Final | None]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass
+class AwaitedWrite:
+    """One department write that answers once its outbox row is settled, or ``202`` after
+    ``wait_seconds`` (see the module's docstring)."""
+
+    request: Request
+    session: Session
+    read_session: Session
+    department: str
+    key: str | None
+    pipeline: Pipeline
+    wait_seconds: float
+
+    async def run(self, body: BaseModel, *, accept: Callable[[], Accepted], settle: Settle) -> Any:
+        fingerprint_ = fingerprint(self.request, body) if self.key else ""
+        if self.key:
+            entry = await run_in_threadpool(self._entry, self.read_session)
+            if entry is not None:
+                return await self._replay(entry, fingerprint_, settle)
+        accepted = await run_in_threadpool(self._accept, accept, fingerprint_)
+        if isinstance(accepted, IdempotencyEntry):  # a concurrent request with the key was first
+            return await self._replay(accepted, fingerprint_, settle)
+        self.pipeline.wake(self.department)
+        await self.pipeline.wait([accepted.write_id], self.wait_seconds)
+        return await run_in_threadpool(
+            self._finish, accepted.write_id, settle, _pending(accepted), False
+        )
+
+    def _entry(self, session: Session) -> IdempotencyEntry | None:
+        assert self.key
+        session.rollback()  # a fresh snapshot of the store
+        return lookup(session, department=self.department, key=self.key)
+
+    def _accept(
+        self, accept: Callable[[], Accepted], fingerprint_: str
+    ) -> Accepted | IdempotencyEntry:
+        accepted = accept()
+        if self.key:
+            self.session.add(
+                IdempotencyEntry(
+                    department=self.department,
+                    key=self.key,
+                    fingerprint=fingerprint_,
+                    status_code=202,
+                    body=accepted.model_dump(mode="json"),
+                    write_id=accepted.write_id,
+                    open_until=datetime.now(UTC) + timedelta(seconds=self.wait_seconds),
+                )
+            )
+        try:
+            self.session.commit()
+        except IntegrityError:
+            self.session.rollback()
+            if self.key:
+                entry = self._entry(self.read_session)
+                if entry is not None:
+                    return entry  # what was added here is gone with the rollback
+            raise
+        return accepted
+
+    async def _replay(self, entry: IdempotencyEntry, fingerprint_: str, settle: Settle) -> Any:
+        if entry.open_until is None or entry.write_id is None:
+            return replay(entry, fingerprint=fingerprint_, key=self.key or "")
+        replay(entry, fingerprint=fingerprint_, key=self.key or "")  # the key-reused problem
+        remaining = (_aware(entry.open_until) - datetime.now(UTC)).total_seconds()
+        if remaining > 0:
+            await self.pipeline.wait([entry.write_id], min(remaining, self.wait_seconds))
+        pending = OrjsonResponse(entry.body, status_code=202)
+        return await run_in_threadpool(self._finish, entry.write_id, settle, pending, True)
+
+    def _finish(self, write_id: str, settle: Settle, pending: JSONResponse, replayed: bool) -> Any:
+        self.read_session.rollback()  # a fresh snapshot of the store
+        try:
+            final = settle(write_id)
+        except RegistryError:
+            if self.key:  # only successful answers are kept: the request may be sent again
+                self._update(delete(IdempotencyEntry))
+            raise
+        if not self.key:
+            if final is None:
+                return pending
+            return OrjsonResponse(final[1].model_dump(mode="json"), status_code=final[0])
+        if final is None:
+            self._update(update(IdempotencyEntry).values(open_until=None))
+        else:
+            status_code, answer = final
+            self._update(
+                update(IdempotencyEntry).values(
+                    status_code=status_code, body=answer.model_dump(mode="json"), open_until=None
+                )
+            )
+        entry = self._entry(self.read_session)
+        if entry is None:
+            raise RegistryError(
+                status=409,
+                kind="concurrent-write",
+                title="Another request with this key was refused meanwhile",
+                detail="a concurrent request with the same Idempotency-Key was refused by the "
+                "chain; send the request again",
+            )
+        self.read_session.rollback()
+        headers = {REPLAY_HEADER: "true"} if replayed else {}
+        if entry.status_code == 202:
+            headers["Location"] = str(entry.body.get("status_url", ""))
+        return OrjsonResponse(entry.body, status_code=entry.status_code, headers=headers)
+
+    def _update(self, statement: Any) -> None:
+        """Change this key's entry only while it is open (whoever settles it first wins)."""
+        assert self.key
+        self.session.execute(
+            statement.where(col(IdempotencyEntry.department) == self.department)
+            .where(col(IdempotencyEntry.key) == self.key)
+            .where(col(IdempotencyEntry.open_until).is_not(None))
+        )
+        self.session.commit()
+
+
+def _pending(accepted: Accepted) -> JSONResponse:
+    return OrjsonResponse(
+        accepted.model_dump(mode="json"),
+        status_code=202,
+        headers={"Location": accepted.status_url},
+    )

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, delete
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from registry_api.chain import hub
@@ -27,6 +28,7 @@ from registry_api.models.tables import (
     IndexerCursor,
 )
 from registry_core.abi import DecodedEvent
+from registry_core.errors import RpcConnectionError, RpcError
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
 
@@ -57,12 +59,21 @@ class Indexer:
         self.poll_seconds = poll_seconds
 
     def run(self, stop: threading.Event) -> None:
+        failing = False  # the node or the store does not answer: said once, not every round
         while not stop.is_set():
             try:
                 busy = self.step()
+            except (RpcConnectionError, RpcError, OperationalError) as exc:
+                if not failing:
+                    log.warning("indexer: %s; retrying", str(exc).splitlines()[0])
+                failing, busy = True, False
             except Exception:
                 log.exception("indexer round failed; retrying")
                 busy = False
+            else:
+                if failing:
+                    log.info("indexer: the node and the store answer again")
+                failing = False
             if not busy:
                 stop.wait(self.poll_seconds)
         self.rpc.close()

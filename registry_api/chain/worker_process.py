@@ -6,7 +6,8 @@ The child's stdin is a pipe from the API that serves three purposes:
 
 * the first line hands over the settings (with the keystore passphrase, which thus never appears in
   the child's command line or environment);
-* each further line names a department whose sender should wake up now (a write was committed);
+* each further line names a department (or a signer address) whose senders should wake up now
+  (a write was committed);
   wakes are hints: if the pipe is full, a wake is dropped and the sender finds the write within its
   poll interval anyway;
 * end of file means the API is gone (also after SIGKILL): the child exits at once, exactly as if it
@@ -64,7 +65,7 @@ class WorkerProcess:
         os.set_blocking(pipe, False)  # a request thread never waits for the child
         with self._lock:
             self._process, self._pipe = process, pipe
-        log.info("registers worker process %d started", process.pid)
+        log.info("worker process %d started", process.pid)
 
     def _supervise(self) -> None:
         failures = 0
@@ -76,7 +77,7 @@ class WorkerProcess:
                 return
             pause = RESTART_PAUSES[min(failures, len(RESTART_PAUSES) - 1)]
             log.error(
-                "registers worker process %d exited with %s; starting a new one in %.0f s",
+                "worker process %d exited with %s; starting a new one in %.0f s",
                 process.pid,
                 code,
                 pause,
@@ -87,14 +88,19 @@ class WorkerProcess:
             self._close_pipe()
             self._spawn()
 
-    def wake(self, department: str) -> None:
+    def alive(self) -> bool:
+        """The child runs (the supervisor restarts it when it dies)."""
+        process = self._process
+        return process is not None and process.poll() is None
+
+    def wake(self, department_or_signer: str) -> None:
         with self._lock:
             pipe = self._pipe
             if pipe is None:
                 return
             # A hint only: if the pipe is full or the child is restarting, the sender polls anyway.
             with contextlib.suppress(BlockingIOError, BrokenPipeError):
-                os.write(pipe, department.encode() + b"\n")
+                os.write(pipe, department_or_signer.encode() + b"\n")
 
     def _close_pipe(self) -> None:
         with self._lock:
@@ -112,7 +118,7 @@ class WorkerProcess:
             try:
                 process.wait(timeout)
             except subprocess.TimeoutExpired:
-                log.warning("registers worker process %d did not stop; killing it", process.pid)
+                log.warning("worker process %d did not stop; killing it", process.pid)
                 process.kill()
                 process.wait()
         self._close_pipe()

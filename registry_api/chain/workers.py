@@ -1,8 +1,9 @@
-"""Background workers: one outbox sender per department signer and one indexer, as threads.
+"""Background workers: one outbox sender per signing key and one indexer, as threads.
 
 They run in the worker process (``registry_api.worker``) or, with ``CITY_API_WORKERS=thread``, in
-the API process. Department keys are unlocked from the encrypted keystore once at start and live
-only in memory; they are never logged.
+the API process. The keys (each department's register key and credential key, and the relay
+keys) are unlocked from the encrypted keystore once at start and live only in memory; they are
+never logged.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ import logging
 import threading
 from pathlib import Path
 
-from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 
 from registry_api.chain.indexer import Indexer
+from registry_api.chain.keys import SigningKey
+from registry_api.chain.planning import Limits
 from registry_api.chain.sender import Sender
 from registry_api.core.config import Settings
-from registry_core.errors import KeystoreError
-from registry_core.keystore import Keystore
 from registry_core.manifest import DeploymentManifest, ManifestWatcher
 from registry_core.rpc import RpcClient
 
@@ -40,20 +40,14 @@ class ManifestCache:
         return self._manifests.load(self._chain_id)
 
 
-def unlock_signers(settings: Settings) -> dict[str, LocalAccount]:
-    """Each department's signing key from the keystore; departments without a key are skipped."""
-    keystore = Keystore(settings.keystore_dir)
-    passphrase = settings.keystore_passphrase.get_secret_value()
-    accounts: dict[str, LocalAccount] = {}
-    for department, key_name in settings.signers.items():
-        if not keystore.exists(key_name):
-            log.warning("no key %r for department %s: its writes are refused", key_name, department)
-            continue
-        try:
-            accounts[department] = keystore.load(key_name, passphrase)
-        except KeystoreError as exc:
-            log.error("department %s: %s", department, exc.detail)
-    return accounts
+def sender_limits(settings: Settings) -> Limits:
+    return Limits(
+        max_batch_leaves=settings.sender_max_batch_leaves,
+        max_calls_per_tx=settings.sender_max_calls_per_tx,
+        max_txs_per_round=settings.sender_max_txs_per_round,
+        max_credential_group=settings.credential_group_max,
+        gas_factor=settings.sender_gas_factor,
+    )
 
 
 class Workers:
@@ -63,26 +57,29 @@ class Workers:
         settings: Settings,
         engine: Engine,
         read_engine: Engine,
-        accounts: dict[str, LocalAccount],
+        keys: list[SigningKey],
         manifest: ManifestCache,
     ) -> None:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self.senders = {
-            department: Sender(
+        self.departments: dict[str, str | None] = {}  # signer address -> its department
+        self.senders: dict[str, Sender] = {}  # signer address -> its sender
+        limits = sender_limits(settings)
+        for key in keys:
+            address = key.account.address
+            if address in self.senders:
+                continue  # one key under two names: one sender
+            self.departments[address] = key.department
+            self.senders[address] = Sender(
                 engine=engine,
                 read_engine=read_engine,
                 rpc_url=settings.rpc_url,
                 manifest_loader=manifest,
-                account=account,
-                max_batch_leaves=settings.sender_max_batch_leaves,
-                max_calls_per_tx=settings.sender_max_calls_per_tx,
-                max_txs_per_round=settings.sender_max_txs_per_round,
+                account=key.account,
+                limits=limits,
                 resend_after=settings.sender_resend_after_seconds,
                 lease_seconds=settings.lease_seconds,
             )
-            for department, account in accounts.items()
-        }
         self.indexer = Indexer(
             engine=engine,
             rpc_url=settings.rpc_url,
@@ -91,8 +88,8 @@ class Workers:
         )
 
     def start(self) -> None:
-        for department, sender in self.senders.items():
-            self._spawn(f"sender-{department}", sender.run)
+        for address, sender in self.senders.items():
+            self._spawn(f"sender-{address[:10]}", sender.run)
         self._spawn("indexer", self.indexer.run)
 
     def _spawn(self, name: str, target: object) -> None:
@@ -100,12 +97,17 @@ class Workers:
         thread.start()
         self._threads.append(thread)
 
-    def wake(self, department: str) -> None:
-        sender = self.senders.get(department)
-        if sender is not None:
-            sender.wake.set()
+    def alive(self) -> bool:
+        return bool(self._threads) and all(thread.is_alive() for thread in self._threads)
+
+    def wake(self, department_or_signer: str) -> None:
+        """Wake the senders of a department, or the sender of one signer address."""
+        for address, sender in self.senders.items():
+            if department_or_signer in (address, self.departments.get(address)):
+                sender.wake.set()
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Finish the current rounds, then release the leases (another worker may take over)."""
         self._stop.set()
         for sender in self.senders.values():
             sender.wake.set()
@@ -113,6 +115,6 @@ class Workers:
             thread.join(timeout)
         for sender in self.senders.values():
             try:
-                sender.release_lease()
+                sender.lease.release()
             except Exception:  # the database may be gone at shutdown
                 log.warning("could not release the lease of %s", sender.address)

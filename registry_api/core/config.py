@@ -1,4 +1,9 @@
-"""API settings, from environment variables prefixed ``CITY_API_``."""
+"""The API's one settings object, from environment variables prefixed ``CITY_API_``.
+
+Every process of the API receives the same object: the API process reads it from the
+environment, its worker child gets it over a pipe (``chain/worker_process.py``), a separate
+``python -m registry_api.worker`` reads the same environment.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,10 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # Department code -> keystore entry of its signing account (the demo city's departments).
 DEFAULT_SIGNERS = {department.code: department.signer_key for department in DEMO_DEPARTMENTS}
+# Department code -> keystore entry of its credential key (signs VC-JWTs and anchors them).
+DEFAULT_CREDENTIAL_KEYS = {
+    department.code: department.credential_key for department in DEMO_DEPARTMENTS
+}
 
 
 class Settings(BaseSettings):
@@ -33,6 +42,27 @@ class Settings(BaseSettings):
     keys_dir: Path | None = None
     keystore_passphrase: SecretStr = SecretStr(DEMO_PASSPHRASE)
     signers: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SIGNERS))
+    credential_keys: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_CREDENTIAL_KEYS))
+    # After a key rotation: department -> its DID identity address (the credential key named
+    # above is then the identity's new owner).
+    credential_identities: dict[str, str] = Field(default_factory=dict)
+    # Keystore entries of accounts that relay calls others signed (DID meta-transactions, fee
+    # payments with permits): each gets a sender; domains enqueue their calls with
+    # ``registry_api.chain.outbox.enqueue_call``.
+    relay_keys: list[str] = Field(default_factory=list, max_length=50)
+    trust_bundle_key: str = Field("trust-bundle", max_length=64)
+    trust_bundle_max_age_seconds: float = Field(30.0, ge=0)
+    status_cache_seconds: float = Field(2.0, ge=0, le=300)
+    qr_cache_dir: Path | None = None
+    batch_max: int = Field(256, ge=1, le=1024)
+    # How long a credential write waits for its anchoring before it answers 202 with a status URL.
+    credential_wait_seconds: float = Field(10.0, ge=0, le=120)
+    # Single issuances of one type anchored under one root, at most (QR size, see README).
+    credential_group_max: int = Field(64, ge=1, le=1024)
+    # How long the API trusts the chain's "department active" flag before asking again.
+    department_status_cache_seconds: float = Field(2.0, ge=0, le=300)
+    # /ready fails when a signer has a write older than this that is not settled.
+    ready_max_write_lag_seconds: float = Field(60.0, gt=0)
     # Apply pending Alembic migrations when the API starts (else run `registry db upgrade`).
     migrate_on_start: bool = True
     # Where the outbox senders and the event indexer run: "process" = a child process of the API
@@ -49,6 +79,8 @@ class Settings(BaseSettings):
     sender_max_calls_per_tx: int = Field(64, ge=1, le=100)
     sender_max_txs_per_round: int = Field(200, ge=1, le=1000)
     sender_resend_after_seconds: float = Field(3.0, gt=0)
+    # Scales the sender's measured gas limits (raise it if a chain charges more gas per call).
+    sender_gas_factor: float = Field(1.0, gt=0, le=10)
     lease_seconds: float = Field(15.0, gt=0)
     indexer_poll_seconds: float = Field(0.5, gt=0)
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from registry_core.abi import DecodedError
@@ -61,6 +62,19 @@ def install_error_handlers(app: FastAPI) -> None:
             kind="chain-unavailable",
             title="The chain or its deployment is not available",
             detail=exc.detail,
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(OperationalError)
+    async def store_error(request: Request, exc: OperationalError) -> JSONResponse:
+        # The store is down or restarting. A commit cut off in flight may still have landed, so
+        # the client retries with the same Idempotency-Key and gets that answer if it did.
+        return problem(
+            status=503,
+            kind="store-unavailable",
+            title="The store is not available",
+            detail="the API's SQL store does not answer right now; send the request again with "
+            "the same Idempotency-Key",
             instance=request.url.path,
         )
 

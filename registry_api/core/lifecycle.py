@@ -1,4 +1,10 @@
-"""What the API process starts and stops besides serving HTTP: the store and the workers."""
+"""What the API process starts and stops besides serving HTTP: the store, the keys, the workers.
+
+Stopping runs in the opposite order: the workers first (the worker process finishes its round and
+releases its leases on SIGTERM), then the waits, then the store; the chain client last (in
+``main.py``). A demo stopped with Ctrl-C therefore stops the API before the gateway and the chain
+(``scripts/cli.py``), and no sender is left talking to a node that is gone.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +14,20 @@ from typing import Any
 
 from anyio import to_thread
 
+from registry_api.chain.directory import DepartmentStatusCache
+from registry_api.chain.keys import unlock_keys
+from registry_api.chain.outbox import WritePipeline, WriteWaiter
 from registry_api.chain.worker_process import WorkerProcess
-from registry_api.chain.workers import ManifestCache, Workers, unlock_signers
+from registry_api.chain.workers import ManifestCache, Workers
 from registry_api.core.config import Settings
 from registry_api.core.db import make_engines, upgrade
+from registry_api.services.credentials import CredentialService
 
 log = logging.getLogger(__name__)
 
 
-def start_registers(state: Any, settings: Settings) -> None:
-    """Migrate (if configured), open the store, unlock department keys, start the workers."""
+def start(state: Any, settings: Settings) -> None:
+    """Migrate (if configured), open the store, unlock the keys, start the workers."""
     # Few request threads: writes queue on the store anyway, and fewer threads contend less for
     # the GIL with the sender (measured: more throughput, lower latency).
     to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
@@ -29,8 +39,13 @@ def start_registers(state: Any, settings: Settings) -> None:
     if settings.migrate_on_start:
         upgrade(settings.database)
     state.engine, state.read_engine = make_engines(settings.database)
-    accounts = unlock_signers(settings)
-    state.signers = {department: account.address for department, account in accounts.items()}
+    keys = unlock_keys(settings)
+    by_name: dict[str, str] = {key.name: key.account.address for key in keys}
+    state.signers = {
+        department: by_name[name]
+        for department, name in settings.signers.items()
+        if name in by_name
+    }
     state.workers = None
     if settings.workers == "process":
         state.workers = WorkerProcess(settings)
@@ -41,17 +56,24 @@ def start_registers(state: Any, settings: Settings) -> None:
             settings=settings,
             engine=state.engine,
             read_engine=state.read_engine,
-            accounts=accounts,
+            keys=keys,
             manifest=manifest,
         )
         state.workers.start()
-    log.info("registers: store ready, %d department signer(s) unlocked", len(accounts))
+    state.waiter = WriteWaiter(state.read_engine)
+    state.pipeline = WritePipeline(signers=by_name, waker=state.workers, waiter=state.waiter)
+    state.departments = DepartmentStatusCache(settings.department_status_cache_seconds)
+    state.credentials = CredentialService.start(settings, keys, state.departments)
+    log.info("store ready, %d signing key(s) unlocked, workers: %s", len(keys), settings.workers)
 
 
-def stop_registers(state: Any) -> None:
+def stop(state: Any) -> None:
     workers = getattr(state, "workers", None)
     if workers is not None:
         workers.stop()
+    waiter = getattr(state, "waiter", None)
+    if waiter is not None:
+        waiter.close()
     for name in ("engine", "read_engine"):
         engine = getattr(state, name, None)
         if engine is not None:

@@ -27,7 +27,7 @@ ErasureReason = Literal[
 assert set(ErasureReason.__args__) == set(ERASURE_REASONS)  # type: ignore[attr-defined]
 
 WriteKind = Literal["register", "create", "amend", "close", "erase"]
-WriteStatus = Literal["pending", "submitted", "anchored", "failed"]
+WriteStatus = Literal["pending", "submitted", "anchored", "failed", "held"]
 
 
 class RegisterCreate(BaseModel):
@@ -154,15 +154,24 @@ class WritesAccepted(BaseModel):
 
 
 class WritePublic(BaseModel):
+    """Any outbox write (registers, credentials, generic calls): its state and where it went."""
+
     id: str = Field(max_length=32)
-    kind: WriteKind
+    kind: str = Field(
+        max_length=32,
+        description="register, create, amend, close, erase, "
+        "credential-issue, credential-batch, credential-status, or a call's kind",
+    )
     status: WriteStatus
     department: str = Field(max_length=32)
-    register_id: str = Field(max_length=32)
+    register_id: str | None = Field(default=None, max_length=32)
     record_id: str | None = Field(default=None, max_length=66)
     version_index: int | None = None
     tx_hash: str | None = Field(default=None, max_length=66)
     block_number: int | None = None
+    call_index: int | None = Field(
+        default=None, description="The write's call in its tryEach transaction, if it shared one"
+    )
     merkle_root: str | None = Field(default=None, max_length=66)
     error: str | None = Field(default=None, max_length=500)
     created_at: datetime

@@ -77,7 +77,15 @@ class RecordVersion(SQLModel, table=True):
 
 
 class Write(SQLModel, table=True):
-    """The outbox: one row per accepted write, committed with the record it changes."""
+    """The outbox: one row per accepted write, committed with the domain rows it changes.
+
+    A row carries what its planner needs to turn it into a call (``registry_api.chain.planning``):
+    ``planner`` names the planner (registers, credentials, call), ``target`` the contract by its
+    manifest name, ``payload`` the planner's data (e.g. a credential hash, or a generic call's
+    calldata and gas) and ``reference`` the caller's own id for it. Once planned, ``tx_id`` and
+    ``call_index`` (the call's position in a ``tryEach``; None when the write is not one call of
+    a group) say where it went, ``leaf``/``merkle_root``/``proof`` where it sits in a batch.
+    """
 
     __tablename__ = "write"
     __table_args__ = (Index("ix_write_signer_status", "signer", "status", "seq"),)
@@ -86,13 +94,21 @@ class Write(SQLModel, table=True):
     id: str = Field(max_length=32, unique=True)
     department: str = Field(max_length=32)
     signer: str = Field(max_length=ADDRESS_LEN)
-    kind: str = Field(max_length=16)  # register | create | amend | close | erase
-    register_id: str = Field(max_length=32)
+    planner: str = Field(max_length=16)  # registers | credentials | call
+    kind: str = Field(max_length=32)  # registers: register | create | amend | close | erase
+    target: str = Field(max_length=64)  # manifest contract name
+    payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    reference: str | None = Field(default=None, max_length=200)
+    register_id: str | None = Field(default=None, max_length=32)
     record_id: str | None = Field(default=None, max_length=HASH_LEN)
     version_index: int | None = None
-    mode: str = Field(max_length=8)  # single | batch
-    status: str = Field(max_length=16)  # pending | submitted | anchored | failed
+    mode: str = Field(default="single", max_length=8)  # single | batch
+    # pending | submitted | anchored | failed | held (see chain/sender/recovery.py)
+    status: str = Field(max_length=16)
     tx_id: int | None = Field(default=None, index=True)
+    call_index: int | None = None
+    # Times the write was planned again after running out of gas inside a tryEach.
+    replans: int = 0
     leaf: str | None = Field(default=None, max_length=HASH_LEN)
     merkle_root: str | None = Field(default=None, max_length=HASH_LEN)
     proof: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
@@ -107,7 +123,14 @@ class Write(SQLModel, table=True):
 
 
 class ChainTx(SQLModel, table=True):
-    """A signed transaction with its nonce, persisted before it is sent (nonce at source)."""
+    """A signed transaction with its nonce, persisted before it is sent (nonce at source).
+
+    ``status``: sent (waiting for its receipt), mined, failed (mined, reverted), replaced (its
+    nonce went to another transaction; its writes were planned again). A transaction the node or
+    gateway refuses for good is deleted (its nonce is free again) after its writes failed with
+    the reason. ``source`` is ``chain`` for a transaction of this signer that the store did not
+    know and found on chain (see chain/sender/recovery.py); its ``raw`` is empty.
+    """
 
     __tablename__ = "chain_tx"
     __table_args__ = (UniqueConstraint("signer", "nonce"),)
@@ -115,11 +138,14 @@ class ChainTx(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     signer: str = Field(max_length=ADDRESS_LEN)
     nonce: int
+    target: str = Field(max_length=64)  # manifest contract name
     function: str = Field(max_length=32)
     raw: str = Field(sa_column=Column(Text, nullable=False))
     tx_hash: str = Field(max_length=HASH_LEN, index=True)
-    status: str = Field(max_length=16, index=True)  # sent | mined | failed
+    status: str = Field(max_length=16, index=True)  # sent | mined | failed | replaced
+    source: str = Field(default="store", max_length=8)  # store | chain
     leaf_count: int = 1
+    gas_limit: int | None = None
     block_number: int | None = None
     gas_used: int | None = None
     sent_at: datetime | None = Field(
@@ -141,6 +167,13 @@ class SenderLease(SQLModel, table=True):
 
 
 class IdempotencyEntry(SQLModel, table=True):
+    """The answer stored under a department's ``Idempotency-Key`` (``registry_api.api.idempotency``).
+
+    A credential write stores a ``202`` answer with the write it waits on (``write_id``) and
+    ``open_until`` set: until then the request that made it may still turn it into its final
+    answer; whoever settles it first (that request, or a retry) clears ``open_until``.
+    """
+
     __tablename__ = "idempotency_entry"
 
     department: str = Field(primary_key=True, max_length=32)
@@ -148,6 +181,34 @@ class IdempotencyEntry(SQLModel, table=True):
     fingerprint: str = Field(max_length=64)
     status_code: int
     body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    write_id: str | None = Field(default=None, max_length=32)
+    open_until: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class IssuedCredential(SQLModel, table=True):
+    """A credential the API signed, kept until (and after) its hash is anchored.
+
+    The JWT is signed in the request and handed out with its batch proof once the anchoring is
+    mined (``GET /credentials/issuances/{write_id}`` after a ``202``). Single issuances get their
+    root and proof from their outbox row (the sender groups them); members of a batch issuance
+    have theirs here (the request builds the tree).
+    """
+
+    __tablename__ = "issued_credential"
+
+    credential_hash: str = Field(primary_key=True, max_length=HASH_LEN)
+    department: str = Field(max_length=32)
+    type_code: str = Field(max_length=32)
+    jwt: str = Field(sa_column=Column(Text, nullable=False))
+    write_id: str = Field(max_length=32, index=True)
+    position: int = 0  # order within its batch issuance
+    merkle_root: str | None = Field(default=None, max_length=HASH_LEN)
+    proof: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )

@@ -189,7 +189,8 @@ def api(
     deployments_dir: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[KeyApi]:
-    """The API (credentials only: no register signers) on this module's database."""
+    """The API (credentials only: no register signers; senders as threads, holding the
+    credential keys while this module runs) on this module's database."""
     settings = Settings(
         rpc_url=gateway_url,
         deployments_dir=deployments_dir,
@@ -198,7 +199,8 @@ def api(
         keys_dir=credential_city.keys_dir,
         keystore_passphrase=SecretStr(credential_city.passphrase),
         signers={},
-        workers="off",
+        workers="thread",
+        indexer_poll_seconds=5.0,
     )
     app = create_app(settings)
     with TestClient(app) as client:

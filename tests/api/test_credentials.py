@@ -8,17 +8,25 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import zxingcpp
 from eth_account import Account
 from PIL import Image
+from sqlalchemy import delete
+from sqlmodel import col
 
+from registry_api.core.db import session_scope
+from registry_api.models.tables import SenderLease
 from registry_core.abi import DecodedEvent
 from registry_core.did import make_did
+from registry_core.issuance import CredentialRequest
 from registry_core.rpc import RpcClient
+from registry_core.vc import Envelope
 from registry_core.verification import TrustBundle
+from tests.api_process import poll
 from tests.credential_fixtures import CredentialApi, CredentialCity
 
 PERMIT = {"licensePlate": "AC-XY 123", "zone": "A1"}
@@ -93,20 +101,39 @@ def test_batch_issue_then_suspend_and_resume_a_member(credential_api: Credential
     assert verdict["valid"] is True, verdict["checks"]
 
     url = f"/credentials/{member['credential_hash']}"
-    # A batch member has no record of its own: its first change needs the envelope (proof).
-    _problem(
-        credential_api.client.post(f"{url}/suspend", json={"reason_code": 6}, headers=headers), 409
-    )
+    # A batch member has no record of its own: its first change needs its proof, which the API
+    # kept since it issued it.
+    before = credential_api.client.get(f"{url}/status").json()
+    assert before["state"] == "active", before
     suspended = credential_api.client.post(
-        f"{url}/suspend",
-        json={"reason_code": 6, "credential": member["credential"]},
-        headers=headers,
+        f"{url}/suspend", json={"reason_code": 6}, headers=headers
     )
     assert suspended.status_code == 200 and suspended.json()["state"] == "suspended"
     resumed = credential_api.client.post(f"{url}/resume", json={"reason_code": 8}, headers=headers)
     assert resumed.json()["state"] == "active"
     status = credential_api.client.get(f"{url}/status").json()
     assert status["issuer_department"] == "FB32" and status["type"] == "PARKING_PERMIT"
+
+
+def test_a_batch_member_issued_elsewhere_needs_its_envelope(
+    credential_api: CredentialApi, credential_city: CredentialCity, gateway_rpc: RpcClient
+) -> None:
+    """Issued by another of the department's keys (not through this API): the proof comes with
+    the envelope; without it the chain has no record to change."""
+    issued = credential_city.issuer(gateway_rpc, "FB32").issue_batch(
+        "PARKING_PERMIT", [CredentialRequest(_holder(), PERMIT) for _ in range(2)]
+    )
+    member = issued[0]
+    url = f"/credentials/0x{member.credential_hash.hex()}/suspend"
+    headers = credential_api.headers("FB32")
+    problem = _problem(
+        credential_api.client.post(url, json={"reason_code": 6}, headers=headers), 409
+    )
+    assert problem["error"] == "CredentialStatusUnknownCredential", problem
+    suspended = credential_api.client.post(
+        url, json={"reason_code": 6, "credential": member.envelope.serialize()}, headers=headers
+    )
+    assert suspended.status_code == 200 and suspended.json()["state"] == "suspended", suspended.text
 
 
 def test_only_the_issuing_department_changes_status(credential_api: CredentialApi) -> None:
@@ -194,26 +221,50 @@ def _keyed(credential_api: CredentialApi, department: str = "FB32") -> dict[str,
     return {**credential_api.headers(department), "Idempotency-Key": secrets.token_hex(8)}
 
 
-def _sent(rpc: RpcClient, city: CredentialCity, department: str = "FB32") -> int:
-    """How many transactions the department's credential key has sent (its mined nonce)."""
-    return rpc.nonce(city.keys[department].address, "latest")
+def _sent(rpc: RpcClient, api: CredentialApi, department: str = "FB32") -> int:
+    """How many transactions the API's credential key of the department has sent."""
+    return rpc.nonce(api.keys[department].address, "latest")
 
 
 def _events(
-    rpc: RpcClient, city: CredentialCity, name: str, *, since: int, department: str = "FB32"
+    rpc: RpcClient,
+    city: CredentialCity,
+    api: CredentialApi,
+    name: str,
+    *,
+    since: int,
+    department: str = "FB32",
 ) -> list[DecodedEvent]:
-    """CredentialStatusRegistry's ``name`` events from block ``since`` on, by the department's key."""
+    """CredentialStatusRegistry's ``name`` events from block ``since`` on, by the API's key."""
     status = city.manifest.contract("CredentialStatusRegistry")
     decoded = (
         status.interface.decode_log(log)
         for log in rpc.get_logs(address=status.address, from_block=since)
     )
-    actor = city.keys[department].address
+    actor = api.keys[department].address
     return [e for e in decoded if e is not None and e.name == name and e.args["actor"] == actor]
 
 
 def _hash(answer: dict[str, Any]) -> bytes:
     return bytes.fromhex(answer["credential_hash"].removeprefix("0x"))
+
+
+def _roots(
+    rpc: RpcClient, city: CredentialCity, api: CredentialApi, since: int, department: str = "FB32"
+) -> list[str]:
+    """Roots the API's key of the department anchored from block ``since`` on."""
+    found = _events(rpc, city, api, "CredentialBatchAnchored", since=since, department=department)
+    return ["0x" + e.args["root"].hex() for e in found]
+
+
+def _members(rpc: RpcClient, city: CredentialCity, root: str, answer: dict[str, Any]) -> bool:
+    status = city.manifest.contract("CredentialStatusRegistry")
+    proof = Envelope.parse(answer["credential"]).batch
+    assert proof is not None and "0x" + proof.root.hex() == root
+    data = status.interface.encode_call(
+        "verifyBatchMember", proof.root, list(proof.proof), _hash(answer)
+    )
+    return bool(status.interface.decode_output("verifyBatchMember", rpc.call(status.address, data)))
 
 
 def test_issuing_again_with_the_same_key_replays_the_first_credential(
@@ -224,20 +275,17 @@ def test_issuing_again_with_the_same_key_replays_the_first_credential(
     first = credential_api.client.post("/credentials", json=body, headers=headers)
     assert first.status_code == 201, first.text
     assert "Idempotent-Replay" not in first.headers
-    sent = _sent(gateway_rpc, credential_city)
+    sent = _sent(gateway_rpc, credential_api)
 
     again = credential_api.client.post("/credentials", json=body, headers=headers)
 
     assert again.status_code == 201, again.text
     assert again.headers.get("Idempotent-Replay") == "true"
     assert again.json() == first.json(), "the replay is not the first answer"
-    assert _sent(gateway_rpc, credential_city) == sent, "the replay sent a transaction"
-    anchored = _events(
-        gateway_rpc, credential_city, "CredentialAnchored", since=first.json()["block"]
-    )
-    assert [e.args["credentialHash"] for e in anchored] == [_hash(first.json())], (
-        f"expected one anchoring of the first credential, got {len(anchored)}"
-    )
+    assert _sent(gateway_rpc, credential_api) == sent, "the replay sent a transaction"
+    roots = _roots(gateway_rpc, credential_city, credential_api, first.json()["block"])
+    assert roots.count(first.json()["root"]) == 1, roots
+    assert _members(gateway_rpc, credential_city, first.json()["root"], first.json())
 
 
 def test_issuing_with_a_used_key_and_another_body_is_refused(
@@ -248,18 +296,14 @@ def test_issuing_with_a_used_key_and_another_body_is_refused(
     body = {"type": "PARKING_PERMIT", "holder_did": holder, "claims": PERMIT}
     first = credential_api.client.post("/credentials", json=body, headers=headers)
     assert first.status_code == 201, first.text
-    sent = _sent(gateway_rpc, credential_city)
+    sent = _sent(gateway_rpc, credential_api)
 
     other = {**body, "claims": {**PERMIT, "licensePlate": "AC-Z 9"}}
     problem = _problem(credential_api.client.post("/credentials", json=other, headers=headers), 422)
 
     assert problem["type"].endswith("/idempotency-key-reused"), problem
     assert headers["Idempotency-Key"] in problem["detail"] and "new key" in problem["detail"]
-    assert _sent(gateway_rpc, credential_city) == sent, "a refused request sent a transaction"
-    anchored = _events(
-        gateway_rpc, credential_city, "CredentialAnchored", since=first.json()["block"]
-    )
-    assert [e.args["credentialHash"] for e in anchored] == [_hash(first.json())]
+    assert _sent(gateway_rpc, credential_api) == sent, "a refused request sent a transaction"
 
 
 def test_a_refused_request_may_be_retried_with_its_key(credential_api: CredentialApi) -> None:
@@ -282,60 +326,21 @@ def test_concurrent_requests_with_one_key_issue_once(
     gateway_rpc: RpcClient,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A retry that arrives while the first request is still at work waits and replays it."""
-    gate = _Gate()
+    """Both requests found no stored answer and signed a credential; the one that commits second
+    loses its credential with the key's entry, waits for the first one and answers it."""
     service = credential_api.client.app.state.credentials  # type: ignore[attr-defined]
-    monkeypatch.setattr(service, "lock", lambda department: gate)
+    both_signing = threading.Barrier(2, timeout=30)
+    issue = service.issue
+
+    def issue_when_both_got_here(*args: Any, **kwargs: Any) -> Any:
+        both_signing.wait()
+        return issue(*args, **kwargs)
+
+    monkeypatch.setattr(service, "issue", issue_when_both_got_here)
     headers = _keyed(credential_api)
     body = {"type": "PARKING_PERMIT", "holder_did": _holder(), "claims": PERMIT}
     since = gateway_rpc.block_number() + 1
-    sent = _sent(gateway_rpc, credential_city)
-
-    with ThreadPoolExecutor(2) as pool, gate.closed():
-        futures = [
-            pool.submit(credential_api.client.post, "/credentials", json=body, headers=headers)
-            for _ in range(2)
-        ]
-        gate.wait_for_queue(2)  # both looked the key up before either stored an answer
-    answers = [f.result() for f in futures]
-
-    assert [a.status_code for a in answers] == [201, 201], [a.text for a in answers]
-    assert answers[0].json() == answers[1].json()
-    assert sorted(a.headers.get("Idempotent-Replay", "") for a in answers) == ["", "true"]
-    assert _sent(gateway_rpc, credential_city) == sent + 1
-    anchored = _events(gateway_rpc, credential_city, "CredentialAnchored", since=since)
-    assert [e.args["credentialHash"] for e in anchored] == [_hash(answers[0].json())]
-
-
-def test_a_duplicate_that_anchored_too_gets_the_stored_answer(
-    credential_api: CredentialApi,
-    credential_city: CredentialCity,
-    gateway_rpc: RpcClient,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Two API processes (one lock each) both anchor; the later store replays the first answer."""
-    service = credential_api.client.app.state.credentials  # type: ignore[attr-defined]
-    monkeypatch.setattr(service, "lock", lambda department: threading.Lock())
-    both_checked = threading.Barrier(2, timeout=30)
-    one_nonce_at_a_time = threading.Lock()
-    make_issuer = service.issuer
-
-    def issuer(department: str, **kwargs: Any) -> Any:
-        made = make_issuer(department, **kwargs)
-        issue = made.issue
-
-        def issue_after_both_checked(*args: Any, **kw: Any) -> Any:
-            both_checked.wait()  # both looked the key up twice; neither stored an answer yet
-            with one_nonce_at_a_time:
-                return issue(*args, **kw)
-
-        made.issue = issue_after_both_checked
-        return made
-
-    monkeypatch.setattr(service, "issuer", issuer)
-    headers = _keyed(credential_api)
-    body = {"type": "PARKING_PERMIT", "holder_did": _holder(), "claims": PERMIT}
-    since = gateway_rpc.block_number() + 1
+    sent = _sent(gateway_rpc, credential_api)
 
     with ThreadPoolExecutor(2) as pool:
         futures = [
@@ -345,12 +350,71 @@ def test_a_duplicate_that_anchored_too_gets_the_stored_answer(
     answers = [f.result() for f in futures]
 
     assert [a.status_code for a in answers] == [201, 201], [a.text for a in answers]
-    assert answers[0].json() == answers[1].json(), "the later request did not replay the first"
+    assert answers[0].json() == answers[1].json()
     assert sorted(a.headers.get("Idempotent-Replay", "") for a in answers) == ["", "true"]
-    anchored = _events(gateway_rpc, credential_city, "CredentialAnchored", since=since)
-    assert len(anchored) == 2 and _hash(answers[0].json()) in {
-        e.args["credentialHash"] for e in anchored
-    }
+    assert _sent(gateway_rpc, credential_api) == sent + 1
+    assert _roots(gateway_rpc, credential_city, credential_api, since) == [
+        answers[0].json()["root"]
+    ]
+
+
+@contextmanager
+def _sender_paused(api: CredentialApi, department: str) -> Iterator[None]:
+    """Another (live, remote) owner holds the lease of the department's credential signer."""
+    engine = api.client.app.state.engine  # type: ignore[attr-defined]
+    signer = api.keys[department].address
+    with session_scope(engine) as session:
+        lease = session.get(SenderLease, signer)
+        if lease is None:
+            lease = SenderLease(signer=signer, owner="", expires_at=datetime.now(UTC))
+        lease.owner = "elsewhere:1:test"
+        lease.expires_at = datetime.now(UTC) + timedelta(minutes=5)
+        session.add(lease)
+    try:
+        yield
+    finally:
+        with session_scope(engine) as session:
+            session.execute(delete(SenderLease).where(col(SenderLease.signer) == signer))
+
+
+def test_an_issuance_not_mined_in_time_answers_202_and_its_retries_replay_that(
+    credential_api: CredentialApi, credential_city: CredentialCity, gateway_rpc: RpcClient
+) -> None:
+    headers = _keyed(credential_api)
+    body = {"type": "PARKING_PERMIT", "holder_did": _holder(), "claims": PERMIT}
+    since = gateway_rpc.block_number() + 1
+    settings = credential_api.client.app.state.credentials.settings  # type: ignore[attr-defined]
+    wait, settings.credential_wait_seconds = settings.credential_wait_seconds, 0.3
+    try:
+        with _sender_paused(credential_api, "FB32"):
+            first = credential_api.client.post("/credentials", json=body, headers=headers)
+            assert first.status_code == 202, first.text
+            accepted = first.json()
+            assert first.headers["Location"] == accepted["status_url"]
+            assert accepted["status_url"] == f"/credentials/issuances/{accepted['write_id']}"
+            waiting = credential_api.client.get(accepted["status_url"], headers=headers).json()
+            assert waiting["status"] == "pending" and waiting["credential"] is None, waiting
+            again = credential_api.client.post("/credentials", json=body, headers=headers)
+            assert again.status_code == 202 and again.json() == accepted, again.text
+            assert again.headers.get("Idempotent-Replay") == "true"
+
+        def anchored() -> dict[str, Any] | None:
+            found: dict[str, Any] = credential_api.client.get(
+                accepted["status_url"], headers=headers
+            ).json()
+            return found if found["status"] == "anchored" else None
+
+        done = poll(anchored, timeout=30, what="the issuance to be anchored")
+        credential = done["credential"]
+        assert [credential["credential_hash"]] == accepted["credential_hashes"]
+        after = credential_api.client.post("/credentials", json=body, headers=headers)
+        assert after.status_code == 202 and after.json() == accepted, "not the first answer"
+    finally:
+        settings.credential_wait_seconds = wait
+    assert _roots(gateway_rpc, credential_city, credential_api, since) == [credential["root"]]
+    assert _members(gateway_rpc, credential_city, credential["root"], credential)
+    verdict = credential_api.client.post("/verify", json={"payload": credential["qr_payload"]})
+    assert verdict.json()["valid"] is True, verdict.json()["checks"]
 
 
 def test_batch_again_with_the_same_key_replays_the_first_batch(
@@ -363,18 +427,16 @@ def test_batch_again_with_the_same_key_replays_the_first_batch(
     }
     first = credential_api.client.post("/credentials/batch", json=body, headers=headers)
     assert first.status_code == 201, first.text
-    sent = _sent(gateway_rpc, credential_city)
+    sent = _sent(gateway_rpc, credential_api)
 
     again = credential_api.client.post("/credentials/batch", json=body, headers=headers)
 
     assert again.status_code == 201, again.text
     assert again.headers.get("Idempotent-Replay") == "true"
     assert again.json() == first.json(), "the replay is not the first answer"
-    assert _sent(gateway_rpc, credential_city) == sent, "the replay sent a transaction"
-    roots = _events(
-        gateway_rpc, credential_city, "CredentialBatchAnchored", since=first.json()["block"]
-    )
-    assert ["0x" + e.args["root"].hex() for e in roots] == [first.json()["root"]]
+    assert _sent(gateway_rpc, credential_api) == sent, "the replay sent a transaction"
+    roots = _roots(gateway_rpc, credential_city, credential_api, first.json()["block"])
+    assert roots == [first.json()["root"]]
 
 
 def test_batch_with_a_used_key_and_another_body_or_path_is_refused(
@@ -386,7 +448,7 @@ def test_batch_with_a_used_key_and_another_body_or_path_is_refused(
         "/credentials/batch", json={"type": "PARKING_PERMIT", "items": items}, headers=headers
     )
     assert first.status_code == 201, first.text
-    sent = _sent(gateway_rpc, credential_city)
+    sent = _sent(gateway_rpc, credential_api)
 
     fewer = {"type": "PARKING_PERMIT", "items": items[:1]}
     refused = _problem(
@@ -399,7 +461,7 @@ def test_batch_with_a_used_key_and_another_body_or_path_is_refused(
 
     assert refused["type"].endswith("/idempotency-key-reused"), refused
     assert elsewhere["type"].endswith("/idempotency-key-reused"), elsewhere
-    assert _sent(gateway_rpc, credential_city) == sent, "a refused request sent a transaction"
+    assert _sent(gateway_rpc, credential_api) == sent, "a refused request sent a transaction"
 
 
 def test_revoking_again_with_the_same_key_sends_no_transaction(
@@ -411,15 +473,17 @@ def test_revoking_again_with_the_same_key_sends_no_transaction(
     first = credential_api.client.post(url, json={"reason_code": 4}, headers=headers)
     assert first.status_code == 200, first.text
     assert first.json()["state"] == "revoked" and "Idempotent-Replay" not in first.headers
-    sent = _sent(gateway_rpc, credential_city)
+    sent = _sent(gateway_rpc, credential_api)
 
     again = credential_api.client.post(url, json={"reason_code": 4}, headers=headers)
 
     assert again.status_code == 200, again.text
     assert again.headers.get("Idempotent-Replay") == "true"
     assert again.json() == first.json()
-    assert _sent(gateway_rpc, credential_city) == sent, "the replayed revoke sent a transaction"
-    revoked = _events(gateway_rpc, credential_city, "CredentialRevoked", since=issued["block"])
+    assert _sent(gateway_rpc, credential_api) == sent, "the replayed revoke sent a transaction"
+    revoked = _events(
+        gateway_rpc, credential_city, credential_api, "CredentialRevoked", since=issued["block"]
+    )
     assert [e.args["credentialHash"] for e in revoked] == [_hash(issued)]
 
 
@@ -441,7 +505,7 @@ def test_revoking_with_a_used_key_and_another_body_or_credential_is_refused(
         headers=headers,
     )
     assert first.status_code == 200, first.text
-    sent = _sent(gateway_rpc, credential_city)
+    sent = _sent(gateway_rpc, credential_api)
 
     other_reason = credential_api.client.post(
         f"/credentials/{issued[0]['credential_hash']}/revoke",
@@ -457,38 +521,6 @@ def test_revoking_with_a_used_key_and_another_body_or_credential_is_refused(
     for response in (other_reason, other_credential):
         problem = _problem(response, 422)
         assert problem["type"].endswith("/idempotency-key-reused"), problem
-    assert _sent(gateway_rpc, credential_city) == sent, "a refused request sent a transaction"
+    assert _sent(gateway_rpc, credential_api) == sent, "a refused request sent a transaction"
     status = credential_api.client.get(f"/credentials/{issued[1]['credential_hash']}/status")
     assert status.json()["state"] == "active"
-
-
-class _Gate:
-    """Stands in for a department's credential lock: the test holds it while requests queue."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._queued = threading.Condition()
-        self._waiting = 0
-
-    def __enter__(self) -> _Gate:
-        with self._queued:
-            self._waiting += 1
-            self._queued.notify_all()
-        self._lock.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._lock.release()
-
-    @contextmanager
-    def closed(self) -> Iterator[None]:
-        self._lock.acquire()
-        try:
-            yield
-        finally:
-            self._lock.release()
-
-    def wait_for_queue(self, count: int, timeout: float = 30.0) -> None:
-        with self._queued:
-            if not self._queued.wait_for(lambda: self._waiting >= count, timeout):
-                raise AssertionError(f"{self._waiting} of {count} requests reached the lock")

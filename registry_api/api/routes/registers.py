@@ -49,6 +49,7 @@ from registry_api.models.registers import (
     WritesAccepted,
 )
 from registry_api.services import registers as service
+from registry_api.services.writes import refuse_suspended
 from registry_core.errors import RpcError
 from registry_core.transactions import explain_revert
 
@@ -136,6 +137,12 @@ class _Writer:
             )
             if stored is not None:
                 return stored
+        refuse_suspended(
+            self.request.app.state.departments,
+            self.request.app.state.rpc,
+            self.request.app.state.manifests.load(self.request.app.state.rpc.chain_id()),
+            code,
+        )
         result = action()
         # With a key the answer is stored with the write; without one it is built after the
         # commit, outside the store's write lock.

@@ -10,8 +10,7 @@ from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from registry_api.api.deps import ManifestDep, RpcDep
-from registry_api.api.routes.credentials import ServiceDep
+from registry_api.api.deps import CredentialServiceDep, ManifestDep, RpcDep
 from registry_api.verify_page import PAGE
 from registry_core.verification import unreadable, verify
 
@@ -71,7 +70,7 @@ def _verify(body: VerifyRequest, service: Any, rpc: Any, manifest: Any) -> Verif
     summary="Verify a credential: each check with a German and English reason",
 )
 def verify_payload(
-    body: VerifyRequest, service: ServiceDep, rpc: RpcDep, manifest: ManifestDep
+    body: VerifyRequest, service: CredentialServiceDep, rpc: RpcDep, manifest: ManifestDep
 ) -> VerifyOut:
     return _verify(body, service, rpc, manifest)
 
@@ -119,7 +118,7 @@ def decode_image(data: bytes) -> str | tuple[str, str, str]:
 )
 async def verify_image(
     image: Annotated[UploadFile, File(description="PNG, JPEG, … with a QR code")],
-    service: ServiceDep,
+    service: CredentialServiceDep,
     rpc: RpcDep,
     manifest: ManifestDep,
 ) -> VerifyOut:

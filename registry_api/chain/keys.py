@@ -1,0 +1,53 @@
+"""The signing keys the senders run for, unlocked from the encrypted keystore.
+
+Each department's register key (``CITY_API_SIGNERS``) and credential key
+(``CITY_API_CREDENTIAL_KEYS``), and the relay keys (``CITY_API_RELAY_KEYS``). Every key has one
+nonce stream, owned by the one sender that holds its lease; no other code signs transactions
+with it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from eth_account.signers.local import LocalAccount
+
+from registry_api.core.config import Settings
+from registry_core.errors import KeystoreError
+from registry_core.keystore import Keystore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    name: str  # keystore entry
+    department: str | None  # None for a relay key
+    account: LocalAccount
+
+
+def key_names(settings: Settings) -> dict[str, str | None]:
+    """Every keystore entry a sender runs for -> its department (None: a relay key)."""
+    names: dict[str, str | None] = {}
+    for department, name in (*settings.signers.items(), *settings.credential_keys.items()):
+        names[name] = department
+    for name in settings.relay_keys:
+        names.setdefault(name, None)
+    return names
+
+
+def unlock_keys(settings: Settings) -> list[SigningKey]:
+    """The signing keys from the keystore; entries that do not exist are skipped (logged)."""
+    keystore = Keystore(settings.keystore_dir)
+    passphrase = settings.keystore_passphrase.get_secret_value()
+    keys: list[SigningKey] = []
+    for name, department in key_names(settings).items():
+        if not keystore.exists(name):
+            log.warning("no key %r (department %s): its writes are refused", name, department)
+            continue
+        try:
+            keys.append(SigningKey(name, department, keystore.load(name, passphrase)))
+        except KeystoreError as exc:
+            log.error("key %r (department %s): %s", name, department, exc.detail)
+    return keys

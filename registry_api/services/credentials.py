@@ -1,0 +1,575 @@
+"""Credentials: the rules of issuing and changing status, independent of HTTP.
+
+Each department issues with its own *credential key* (keystore entry ``vc-<dept>``), an account the
+council added to the department, separate from the key that anchors register records; each key
+has one nonce stream, owned by its outbox sender in the worker process. The key's address is the
+department's DID identity (``did:ethr:0xcb5e:<address>``); after a key rotation (ERC-1056
+``changeOwner`` to a new key that the council also adds to the department)
+``CITY_API_CREDENTIAL_IDENTITIES`` keeps the identity while ``CITY_API_CREDENTIAL_KEYS`` names the
+new key.
+
+Issuing signs the VC-JWT here (in-process, fast) and adds the credential and its outbox row to the
+caller's session: the sender anchors the single issuances of one type that are pending in one
+round as one ``anchorBatch`` root (``chain/planning/credentials.py``), a batch issuance as the root
+this service built. Status changes go through the outbox too. Before anything is stored, a write
+of a department that is suspended on chain is refused (``403``), and a write the chain would
+refuse is named by the contract's custom error (``409``) from a dry run.
+
+The trust bundle is signed by the key ``CITY_API_TRUST_BUNDLE_KEY`` (created on first use in
+development); its address is what verifiers pin.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from sqlmodel import Session, col, select
+
+from registry_api.chain import credential_status
+from registry_api.chain.directory import DepartmentStatusCache
+from registry_api.chain.keys import SigningKey
+from registry_api.chain.outbox import WriteState, new_write_id
+from registry_api.chain.planning.credentials import (
+    BATCH,
+    ISSUE,
+    STATUS,
+    STATUS_REGISTRY,
+    credential_leaf,
+)
+from registry_api.core.config import Settings
+from registry_api.core.errors import RegistryError
+from registry_api.core.security import Department
+from registry_api.models.credentials import (
+    BatchIssuedOut,
+    IssuanceStatus,
+    IssueAccepted,
+    IssuedOut,
+    StatusChangeAccepted,
+    StatusOut,
+)
+from registry_api.models.tables import ChainTx, IssuedCredential, Write
+from registry_api.services.writes import refuse_suspended
+from registry_core.abi import DecodedError
+from registry_core.codes import bytes32_to_code
+from registry_core.credential_types import CREDENTIAL_TYPES
+from registry_core.did import DidError, make_did
+from registry_core.errors import RegistryCoreError, RpcConnectionError
+from registry_core.issuance import CredentialRequest, IssuanceError, Issuer, credential_type
+from registry_core.keystore import Keystore
+from registry_core.manifest import DeploymentManifest
+from registry_core.merkle import MerkleTree
+from registry_core.qr import QrRenderer, encode_payload, proof_levels_that_fit
+from registry_core.rpc import RpcClient
+from registry_core.schemas import validator_for
+from registry_core.trust import build_trust_bundle
+from registry_core.vc import BatchProof, Envelope, credential_hash
+from registry_core.verification import STATES, ChainSource
+
+ISSUANCE_URL = "/credentials/issuances/{}"
+WRITE_URL = "/writes/{}"
+UNSETTLED = ("pending", "submitted", "held")
+
+
+def _problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> RegistryError:
+    return RegistryError(status=status, kind=kind, title=title, detail=detail, **extra)
+
+
+def chain_refusal(error: DecodedError | str) -> RegistryError:
+    """The chain refuses (or refused) the credential operation: 409 with the contract error."""
+    if isinstance(error, DecodedError):
+        return _problem(
+            409,
+            "chain-refused",
+            "The chain refused the credential operation",
+            f"the CredentialStatusRegistry contract reverts with {error}",
+            error=error.name,
+        )
+    name = error.partition("reverted: ")[2].partition("(")[0] or None
+    return _problem(
+        409,
+        "chain-refused",
+        "The chain refused the credential operation",
+        error,
+        **({"error": name} if name else {}),
+    )
+
+
+def invalid_credential(exc: RegistryCoreError) -> RegistryError:
+    return _problem(422, "invalid-credential", "The credential or DID is not valid", exc.detail)
+
+
+def nothing_to_render() -> RegistryError:
+    return _problem(422, "nothing-to-render", "Nothing to render", "give credential or payload")
+
+
+def digest_of(credential_hash_hex: str) -> bytes:
+    try:
+        digest = bytes.fromhex(credential_hash_hex.removeprefix("0x"))
+    except ValueError:
+        digest = b""
+    if len(digest) != 32:
+        raise _problem(
+            422, "invalid-hash", "Invalid credential hash", "a credential hash is 32 bytes hex"
+        )
+    return digest
+
+
+def require_issue_scope(department: Department, code: str) -> None:
+    """The key must be scoped to the type (unknown types are left to the 422 that names them)."""
+    if code in CREDENTIAL_TYPES and not department.may_issue(code):
+        scope = ", ".join(sorted(department.credential_types)) or "none"
+        raise _problem(
+            403,
+            "credential-type-out-of-scope",
+            "The API key may not issue this credential type",
+            f"this API key ({department.key_id}) of department {department.code} may not issue "
+            f"{code} credentials; its credential types: {scope}",
+            credential_type=code,
+        )
+
+
+def require_status_scope(department: Department, action: str) -> None:
+    if not department.may_change_credential_status:
+        raise _problem(
+            403,
+            "credential-out-of-scope",
+            "The API key may not change credential status",
+            f"this API key ({department.key_id}) of department {department.code} has no "
+            f"credential types, so it may not {action} credentials",
+        )
+
+
+def validate_claims(code: str, claims: dict[str, Any]) -> None:
+    spec = CREDENTIAL_TYPES.get(code)
+    if spec is None:
+        raise _problem(
+            422,
+            "unknown-credential-type",
+            "Unknown credential type",
+            f"{code!r} is not one of {', '.join(sorted(CREDENTIAL_TYPES))}",
+        )
+    errors = validator_for(spec.schema).violations([claims])
+    if errors:
+        raise _problem(
+            422,
+            "claims-invalid",
+            "The claims do not match the credential type's schema",
+            f"{len(errors)} schema violation(s)",
+            errors=[{"path": e.path.removeprefix("/"), "msg": e.message[:200]} for e in errors],
+        )
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + value.hex()
+
+
+@dataclass
+class CredentialService:
+    settings: Settings
+    departments: DepartmentStatusCache
+    keys: dict[str, LocalAccount] = field(default_factory=dict)  # department -> credential key
+    renderer: QrRenderer = field(default_factory=QrRenderer)
+    # (department, type, registry) -> when a dry run last said the chain would anchor it
+    _may_anchor: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    _source: ChainSource | None = None
+    _bundle: tuple[float, str, dict[str, Any]] | None = None
+    _bundle_signer: LocalAccount | None = None
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def start(
+        cls, settings: Settings, keys: Sequence[SigningKey], departments: DepartmentStatusCache
+    ) -> CredentialService:
+        by_name = {key.name: key.account for key in keys}
+        return cls(
+            settings=settings,
+            departments=departments,
+            keys={
+                department: by_name[name]
+                for department, name in settings.credential_keys.items()
+                if name in by_name
+            },
+            renderer=QrRenderer(cache_dir=settings.qr_cache_dir),
+        )
+
+    # ---- issuing -----------------------------------------------------------------------------
+
+    def issuer(self, department: str, *, rpc: RpcClient, manifest: DeploymentManifest) -> Issuer:
+        key = self.keys.get(department)
+        if key is None:
+            raise _problem(
+                503,
+                "no-credential-key",
+                "The department cannot issue credentials",
+                f"no credential key of department {department} is unlocked in this API",
+            )
+        return Issuer(
+            rpc=rpc,
+            manifest=manifest,
+            signing_key=key,
+            identity=self.settings.credential_identities.get(department),
+        )
+
+    def issuer_did(self, department: str, manifest: DeploymentManifest) -> str:
+        key = self.keys.get(department)
+        identity = self.settings.credential_identities.get(department)
+        return make_did(identity or (key.address if key else "0x" + "00" * 20), manifest.chain_id)
+
+    def _refuse_early(
+        self, rpc: RpcClient, manifest: DeploymentManifest, department: str, signer: str, code: str
+    ) -> None:
+        """403 for a suspended department, 409 if the chain would not anchor this type."""
+        refuse_suspended(self.departments, rpc, manifest, department)
+        key = (department, code, manifest.address(STATUS_REGISTRY))
+        checked = self._may_anchor.get(key)
+        if (
+            checked is not None
+            and time.monotonic() - checked < self.settings.department_status_cache_seconds
+        ):
+            return
+        try:
+            error = credential_status.dry_run_issuance(
+                rpc, manifest, signer, credential_type(code).type_id
+            )
+        except (RpcConnectionError, RegistryCoreError):
+            return  # no verdict now: the write queues and the chain decides
+        if error is not None:
+            raise chain_refusal(error)
+        self._may_anchor[key] = time.monotonic()
+
+    def issue(
+        self,
+        session: Session,
+        *,
+        department: str,
+        rpc: RpcClient,
+        manifest: DeploymentManifest,
+        code: str,
+        requests: Sequence[CredentialRequest],
+        batch: bool,
+    ) -> IssueAccepted:
+        """Sign the credentials and add them with their outbox row(s) to ``session``."""
+        for request in requests:
+            validate_claims(code, request.claims)
+        if batch and len(requests) > self.settings.batch_max:
+            raise _problem(
+                422,
+                "batch-too-large",
+                "The batch is too large",
+                f"at most {self.settings.batch_max} credentials per batch",
+            )
+        issuer = self.issuer(department, rpc=rpc, manifest=manifest)
+        signer = issuer.signing_key.address
+        self._refuse_early(rpc, manifest, department, signer, code)
+        spec = credential_type(code)
+        now = int(time.time())
+        try:
+            jwts = [issuer.sign(spec, request, now=now) for request in requests]
+        except (IssuanceError, DidError) as exc:
+            raise invalid_credential(exc) from exc
+        hashes = [credential_hash(jwt) for jwt in jwts]
+        write_id = new_write_id()
+        if batch:
+            leaves = [credential_leaf(h) for h in hashes]
+            tree = MerkleTree.of_leaves(leaves)
+            session.add(
+                Write(
+                    id=write_id,
+                    kind=BATCH,
+                    target=STATUS_REGISTRY,
+                    payload={"root": _hex(tree.root), "type": code, "count": len(jwts)},
+                    reference=_hex(tree.root),
+                    merkle_root=_hex(tree.root),
+                    status="pending",
+                    department=department,
+                    signer=signer,
+                    planner="credentials",
+                )
+            )
+            for position, (jwt, digest, leaf) in enumerate(zip(jwts, hashes, leaves, strict=True)):
+                session.add(
+                    IssuedCredential(
+                        credential_hash=_hex(digest),
+                        department=department,
+                        type_code=code,
+                        jwt=jwt,
+                        write_id=write_id,
+                        position=position,
+                        merkle_root=_hex(tree.root),
+                        proof=[_hex(p) for p in tree.proof(leaf)],
+                    )
+                )
+        else:
+            (jwt,), (digest,) = jwts, hashes
+            session.add(
+                Write(
+                    id=write_id,
+                    kind=ISSUE,
+                    target=STATUS_REGISTRY,
+                    payload={
+                        "hash": _hex(digest),
+                        "type": code,
+                        "levels": proof_levels_that_fit(jwt),
+                    },
+                    reference=_hex(digest),
+                    status="pending",
+                    department=department,
+                    signer=signer,
+                    planner="credentials",
+                )
+            )
+            session.add(
+                IssuedCredential(
+                    credential_hash=_hex(digest),
+                    department=department,
+                    type_code=code,
+                    jwt=jwt,
+                    write_id=write_id,
+                )
+            )
+        return IssueAccepted(
+            write_id=write_id,
+            status="pending",
+            status_url=ISSUANCE_URL.format(write_id),
+            credential_hashes=[_hex(h) for h in hashes],
+        )
+
+    def issuance(
+        self, session: Session, *, department: str, write_id: str, manifest: DeploymentManifest
+    ) -> IssuanceStatus:
+        """An issuance's state, with its credential(s) once anchored."""
+        write = session.exec(select(Write).where(Write.id == write_id)).first()
+        if (
+            write is None
+            or write.department != department
+            or write.planner != "credentials"
+            or write.kind not in (ISSUE, BATCH)
+        ):
+            raise _problem(
+                404,
+                "unknown-issuance",
+                "Unknown issuance",
+                f"there is no credential issuance {write_id} of department {department}",
+            )
+        out = IssuanceStatus.model_validate(
+            {"write_id": write.id, "status": write.status, "error": write.error}
+        )
+        if write.status != "anchored" or write.tx_id is None:
+            return out
+        tx = session.get(ChainTx, write.tx_id)
+        assert tx is not None and tx.block_number is not None
+        credentials = session.exec(
+            select(IssuedCredential)
+            .where(IssuedCredential.write_id == write.id)
+            .order_by(col(IssuedCredential.position))
+        ).all()
+        issuer_did = self.issuer_did(department, manifest)
+        issued = [self._issued(c, write, tx, issuer_did) for c in credentials]
+        if write.kind == ISSUE:
+            out.credential = issued[0]
+        else:
+            out.batch = BatchIssuedOut(
+                root=write.merkle_root or "",
+                count=len(issued),
+                write_id=write.id,
+                tx_hash=tx.tx_hash,
+                block=tx.block_number,
+                credentials=issued,
+            )
+        return out
+
+    @staticmethod
+    def _issued(cred: IssuedCredential, write: Write, tx: ChainTx, issuer_did: str) -> IssuedOut:
+        root = cred.merkle_root or write.merkle_root
+        proof = cred.proof if cred.merkle_root else write.proof
+        assert root is not None and proof is not None
+        envelope = Envelope(
+            cred.jwt,
+            BatchProof(bytes.fromhex(root[2:]), tuple(bytes.fromhex(p[2:]) for p in proof)),
+        ).serialize()
+        assert tx.block_number is not None
+        return IssuedOut(
+            credential=envelope,
+            credential_hash=cred.credential_hash,
+            qr_payload=encode_payload(envelope),
+            issuer=issuer_did,
+            root=root,
+            write_id=write.id,
+            tx_hash=tx.tx_hash,
+            block=tx.block_number,
+        )
+
+    # ---- status ------------------------------------------------------------------------------
+
+    @staticmethod
+    def write_state(session: Session, write_id: str) -> WriteState:
+        write = session.exec(select(Write).where(Write.id == write_id)).one()
+        return WriteState(write.id, write.status, write.error)
+
+    def _membership(self, session: Session, digest: bytes) -> tuple[bytes, list[bytes]] | None:
+        """Root and proof of a credential this API issued and saw anchored, else None (the
+        proof is public; the chain decides who may change the credential's status)."""
+        cred = session.get(IssuedCredential, _hex(digest))
+        if cred is None:
+            return None
+        write = session.exec(select(Write).where(Write.id == cred.write_id)).first()
+        if write is None or write.status != "anchored":
+            raise _problem(
+                409,
+                "credential-not-anchored",
+                "The credential is not anchored",
+                f"credential {_hex(digest)} is {write.status if write else 'unknown'}; its status "
+                "can change once its anchoring is mined",
+            )
+        root = cred.merkle_root or write.merkle_root
+        proof = cred.proof if cred.merkle_root else write.proof
+        if root is None or proof is None:
+            return None
+        return bytes.fromhex(root[2:]), [bytes.fromhex(p[2:]) for p in proof]
+
+    def change_status(
+        self,
+        session: Session,
+        *,
+        department: str,
+        rpc: RpcClient,
+        manifest: DeploymentManifest,
+        action: str,
+        digest: bytes,
+        reason_code: int,
+        envelope: Envelope | None,
+    ) -> StatusChangeAccepted:
+        """Add the status change's outbox row to ``session`` (suspend, resume or revoke)."""
+        if envelope is not None and envelope.credential_hash != digest:
+            raise _problem(
+                422,
+                "hash-mismatch",
+                "The credential does not match the hash",
+                "keccak256 of the given credential is not the hash in the URL",
+            )
+        signer = self.issuer(department, rpc=rpc, manifest=manifest).signing_key.address
+        refuse_suspended(self.departments, rpc, manifest, department)
+        member = self._membership(session, digest)
+        if member is None and envelope is not None and envelope.batch is not None:
+            member = envelope.batch.root, list(envelope.batch.proof)
+        payload: dict[str, Any] = {"hash": _hex(digest), "reason": reason_code}
+        if member is not None and action in ("suspend", "revoke"):
+            payload["function"] = f"{action}BatchMember"
+            payload["root"], payload["proof"] = _hex(member[0]), [_hex(p) for p in member[1]]
+            args: tuple[Any, ...] = (member[0], member[1], digest, reason_code)
+        else:
+            payload["function"] = f"{action}Credential"
+            args = (digest, reason_code)
+        earlier = session.exec(
+            select(Write.id)
+            .where(Write.reference == _hex(digest))
+            .where(Write.kind == STATUS)
+            .where(col(Write.status).in_(UNSETTLED))
+        ).first()
+        if earlier is None:  # else the chain's state is about to change: let the chain decide
+            try:
+                error = credential_status.dry_run(rpc, manifest, signer, payload["function"], *args)
+            except (RpcConnectionError, RegistryCoreError):
+                error = None  # no verdict now: the write queues and the chain decides
+            if error is not None:
+                raise chain_refusal(error)
+        write = Write(
+            id=new_write_id(),
+            department=department,
+            signer=signer,
+            planner="credentials",
+            kind=STATUS,
+            target=STATUS_REGISTRY,
+            payload=payload,
+            reference=_hex(digest),
+            status="pending",
+        )
+        session.add(write)
+        return StatusChangeAccepted(
+            write_id=write.id,
+            status="pending",
+            status_url=WRITE_URL.format(write.id),
+            credential_hash=_hex(digest),
+        )
+
+    def status(
+        self, session: Session, *, rpc: RpcClient, manifest: DeploymentManifest, digest: bytes
+    ) -> StatusOut:
+        """On chain: the credential's record, or its status in the batch this API anchored it in."""
+        root: bytes | None = None
+        proof: list[bytes] | None = None
+        cred = session.get(IssuedCredential, _hex(digest))
+        if cred is not None:
+            write = session.exec(select(Write).where(Write.id == cred.write_id)).first()
+            if write is not None and write.status == "anchored":
+                root_hex = cred.merkle_root or write.merkle_root
+                proof_hex = cred.proof if cred.merkle_root else write.proof
+                if root_hex is not None and proof_hex is not None:
+                    root = bytes.fromhex(root_hex[2:])
+                    proof = [bytes.fromhex(p[2:]) for p in proof_hex]
+        found = credential_status.status(rpc, manifest, digest, root=root, proof=proof)
+        known = found.state != 0
+        return StatusOut(
+            credential_hash=_hex(digest),
+            state=STATES[found.state],
+            issuer_department=bytes32_to_code(found.issuer_department) if known else None,
+            type=bytes32_to_code(found.type_id) if known else None,
+            anchored_block=found.anchored_block if known else None,
+            anchored_at=found.anchored_at if known else None,
+            reason_code=found.reason_code,
+            changed_at=found.changed_at if known else None,
+        )
+
+    # ---- verification, trust bundle, DIDs ----------------------------------------------------
+
+    def source(self, *, rpc: RpcClient, manifest: DeploymentManifest) -> ChainSource:
+        """The online verifier's source; its caches live as long as the deployment."""
+        with self._guard:
+            current = self._source
+            if current is None or current.status_registry != manifest.address(STATUS_REGISTRY):
+                current = ChainSource(
+                    rpc=rpc, manifest=manifest, status_ttl=self.settings.status_cache_seconds
+                )
+                self._source = current
+            return current
+
+    def resolve_did(
+        self, *, rpc: RpcClient, manifest: DeploymentManifest, did: str, block: int | None
+    ) -> dict[str, Any]:
+        try:
+            return self.source(rpc=rpc, manifest=manifest).resolver.resolution_result(
+                did, block=block
+            )
+        except DidError as exc:
+            raise _problem(404, "did-not-found", "The DID cannot be resolved", exc.detail) from exc
+
+    def bundle_signer(self) -> LocalAccount:
+        with self._guard:
+            if self._bundle_signer is None:
+                keystore = Keystore(self.settings.keystore_dir)
+                passphrase = self.settings.keystore_passphrase.get_secret_value()
+                name = self.settings.trust_bundle_key
+                if self.settings.environment == "development":
+                    self._bundle_signer = keystore.load_or_create(name, passphrase)
+                else:
+                    self._bundle_signer = keystore.load(name, passphrase)
+            return self._bundle_signer
+
+    def trust_bundle(self, *, rpc: RpcClient, manifest: DeploymentManifest) -> dict[str, Any]:
+        signer = self.bundle_signer()
+        cached = self._bundle
+        status = manifest.address(STATUS_REGISTRY)
+        if (
+            cached is not None
+            and cached[1] == status
+            and time.monotonic() - cached[0] < self.settings.trust_bundle_max_age_seconds
+        ):
+            return cached[2]
+        bundle = build_trust_bundle(rpc=rpc, manifest=manifest, signer=signer)
+        self._bundle = (time.monotonic(), status, bundle)
+        return bundle
