@@ -12,10 +12,10 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from registry_core.council.intents import Decision
-from registry_core.errors import RegistryCoreError
+from registry_core.errors import RegistryCoreError, RpcError
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
-from registry_core.transactions import Signer
+from registry_core.transactions import Signer, explain_revert
 
 
 class GovernanceError(RegistryCoreError):
@@ -35,6 +35,21 @@ def chain_view(rpc: RpcClient, manifest: DeploymentManifest) -> Callable[..., An
 
 def council_threshold(*, rpc: RpcClient, manifest: DeploymentManifest) -> int:
     return int(chain_view(rpc, manifest)("CityCouncil", "threshold"))
+
+
+def simulate(*, rpc: RpcClient, manifest: DeploymentManifest, decision: Decision) -> None:
+    """Run ``decision``'s call as the council would make it (``eth_call`` from the council's
+    address, nothing signed); GovernanceError with the contract's decoded error if it reverts."""
+    target, calldata = decision.call(manifest)
+    query = {"from": manifest.address("CityCouncil"), "to": target, "data": "0x" + calldata.hex()}
+    try:
+        rpc.request("eth_call", [query, "latest"])
+    except RpcError as exc:
+        interface = manifest.contract(decision.intent.contract).interface
+        reason = explain_revert(exc, interface) or exc.message
+        raise GovernanceError(
+            f"{decision.describe()} would fail when the council executes it: {reason}"
+        ) from exc
 
 
 def decide(

@@ -251,6 +251,18 @@ CHANGE_THRESHOLD = Intent(
     in_effect=lambda view, a: view("CityCouncil", "threshold") == a["threshold"],
 )  # fmt: skip
 
+_VALIDATOR = Param("validator", "address", "the validator's address (that of its node key)")
+ADD_VALIDATOR = Intent(
+    "add-validator", "ValidatorSet", "addValidator", (_VALIDATOR,),
+    "Validator {validator} aufnehmen", "Add validator {validator}",
+    in_effect=lambda view, a: view("ValidatorSet", "isValidator", a["validator"]),
+)  # fmt: skip
+REMOVE_VALIDATOR = Intent(
+    "remove-validator", "ValidatorSet", "removeValidator", (_VALIDATOR,),
+    "Validator {validator} entfernen", "Remove validator {validator}",
+    in_effect=lambda view, a: not view("ValidatorSet", "isValidator", a["validator"]),
+)  # fmt: skip
+
 INTENTS: dict[str, Intent] = {
     intent.name: intent
     for intent in (
@@ -259,6 +271,7 @@ INTENTS: dict[str, Intent] = {
         DEFINE_CREDENTIAL_TYPE, ACCREDIT_TYPE, END_ACCREDITATION,
         ALLOW_REGISTER_CREATOR, DENY_REGISTER_CREATOR,
         ADD_MEMBER, REMOVE_MEMBER, CHANGE_THRESHOLD,
+        ADD_VALIDATOR, REMOVE_VALIDATOR,
     )
 }  # fmt: skip
 

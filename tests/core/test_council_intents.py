@@ -34,11 +34,14 @@ SAMPLE: dict[str, Any] = {
     "valid_until": 1_900_000_000,
     "accreditation": 7,
     "threshold": 2,
+    "validator": Account.create().address,
 }
 
 
 def test_every_intent_reads_back_from_its_own_calldata(city: DeploymentManifest) -> None:
     for intent in INTENTS.values():
+        if intent.contract not in city.contracts:
+            continue  # ValidatorSet: only on a Besu network (tests/scripts/test_network_chain.py)
         decision = intent.decide(**{p.name: SAMPLE[p.name] for p in intent.params})
         target, data = decision.call(city)
         assert target == city.address(intent.contract)
