@@ -33,6 +33,7 @@ from registry_api.core.security import (
 from registry_api.models.tables import ApiKey
 from registry_core.cli import (
     CommandLine,
+    JsonFlag,
     fail,
     print_json,
     print_line,
@@ -63,8 +64,6 @@ app.add_typer(db_commands, name="db")
 app.add_typer(key_commands, name="api-key")
 app.add_typer(index_commands, name="index")
 app.add_typer(outbox_commands, name="outbox")
-
-JsonOption = Annotated[bool, typer.Option("--json", help="print the result as JSON")]
 
 
 def _engine() -> Engine:
@@ -164,7 +163,7 @@ def key_create(
     label: Annotated[
         str, typer.Option(metavar="TEXT", help="what the key is for (shown to admins)")
     ] = "",
-    as_json: JsonOption = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """A new key; its token is printed once, on stdout (with --json: inside the JSON object)."""
     codes = [department, *[code for code in registers if code != "*"]]
@@ -218,7 +217,7 @@ def key_list(
     department: Annotated[
         str | None, typer.Option(metavar="CODE", help="only this department's keys")
     ] = None,
-    as_json: JsonOption = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Every key with its scopes, creation and revocation (never a token or its hash)."""
     if department is not None and not _CODE.match(department):
@@ -265,7 +264,7 @@ def key_revoke(
             metavar="TEXT", help=f"why (kept with the key; up to {REASON_MAX} characters)"
         ),
     ] = "",
-    as_json: JsonOption = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Revoke a key for good: running API processes refuse it within about a second. An unknown
     id exits 1; a key revoked before is reported with its first time and reason (exit 0)."""
@@ -308,7 +307,7 @@ def key_revoke(
 
 
 @outbox_commands.command("held")
-def outbox_held(as_json: JsonOption = False) -> None:
+def outbox_held(as_json: JsonFlag = False) -> None:
     """Held writes, and the transactions on chain that the store never had (writes accepted
     after its backup)."""
     engine = _engine()

@@ -17,7 +17,7 @@ import json
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 import typer.main
@@ -33,6 +33,9 @@ EXIT_CODES = (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# ``as_json: JsonFlag = False``: the --json option of every command whose output scripts read.
+JsonFlag = Annotated[bool, typer.Option("--json", help="print the result as JSON")]
 
 # soft_wrap: long messages stay on one line (scripts and tests search them); no markup: texts
 # typed by people or taken from the chain are printed as they are.

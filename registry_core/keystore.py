@@ -139,9 +139,10 @@ class Keystore:
         write_new_file(path, document)
         return document
 
-    def create(self, name: str, passphrase: str) -> LocalAccount:
+    def create(self, name: str, passphrase: str, *, scrypt_n: int | None = None) -> LocalAccount:
+        """A new random key, stored encrypted (``scrypt_n``: as for :meth:`store`)."""
         account: LocalAccount = Account.create()
-        self.store(name, bytes(account.key), passphrase)
+        self.store(name, bytes(account.key), passphrase, scrypt_n=scrypt_n)
         return account
 
     def load(self, name: str, passphrase: str) -> LocalAccount:

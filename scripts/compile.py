@@ -34,6 +34,7 @@ class CompiledContract:
     source: str
     abi: list[dict[str, Any]]
     bytecode: bytes
+    runtime_bytecode: bytes  # the code on chain after deployment (e.g. for a genesis alloc)
 
     @property
     def bytecode_hash(self) -> str:
@@ -60,7 +61,9 @@ def compiler_input(sources: list[Path]) -> dict[str, Any]:
             "evmVersion": EVM_VERSION,
             "optimizer": {"enabled": True, "runs": OPTIMIZER_RUNS},
             "remappings": [f"@openzeppelin={NODE_MODULES / '@openzeppelin'}"],
-            "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object"]}},
+            "outputSelection": {
+                "*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}
+            },
         },
     }
 
@@ -83,7 +86,8 @@ def compile_contracts(sources: list[Path] | None = None) -> dict[str, CompiledCo
         for name, data in contracts.items():
             bytecode = bytes.fromhex(data["evm"]["bytecode"]["object"])
             if bytecode:  # interfaces and abstract contracts have none
-                compiled[name] = CompiledContract(name, source, data["abi"], bytecode)
+                runtime = bytes.fromhex(data["evm"]["deployedBytecode"]["object"])
+                compiled[name] = CompiledContract(name, source, data["abi"], bytecode, runtime)
     return compiled
 
 

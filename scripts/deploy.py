@@ -1,7 +1,8 @@
 """Deploy the city's contracts and write the deployment manifest ``deployments/<chainId>.json``.
 
-The deployer is a throw-away key made for this run: every contract gets the council as its admin
-in its constructor, so no deploying account keeps any right. Deployment talks to the node directly
+The deployer is a throw-away key made for this run (on a Besu network kit: the kit's deployer key):
+every contract gets the council as its admin in its constructor, so no deploying account keeps any
+right. Deployment talks to the node directly
 (an operator action on the node's host): the gateway refuses every sender until the permissioning
 contract exists. Re-running against a chain that already has the same code changes nothing.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from eth_account import Account
+from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
@@ -151,9 +153,13 @@ def deploy_city(
     threshold: int,
     deployments_dir: Path,
     redeploy: bool = False,
+    deployer: LocalAccount | None = None,
     log: Callable[[str], None] = lambda _: None,
 ) -> DeploymentResult:
-    """Deploy what is missing and write the manifest; nothing changes if all is in place."""
+    """Deploy what is missing and write the manifest; nothing changes if all is in place.
+
+    ``deployer`` (default: a throw-away key) sends the transactions, CityCouncil first; a Besu
+    network kit passes its deployer, whose first contract the genesis names as the council."""
     chain_id = rpc.chain_id()
     compiled = compile_contracts()
     missing = [step.name for step in PLAN if step.name not in compiled]
@@ -166,7 +172,8 @@ def deploy_city(
         return DeploymentResult(existing, changed=False, deployed=[])
 
     council = CouncilSetup([to_checksum_address(m) for m in council_members], threshold)
-    deployer = Signer(Account.create(), rpc)  # throw-away key: holds no role anywhere
+    # The deployer holds no role anywhere: every contract gets the council as its admin.
+    sender = Signer(deployer or Account.create(), rpc)
     addresses: Addresses = {name: entry.address for name, entry in kept.items()}
     contracts = dict(kept)
     deployed: list[str] = []
@@ -176,7 +183,7 @@ def deploy_city(
         artifact = compiled[step.name]
         interface = ContractABI(artifact.abi)
         data = interface.encode_deploy(artifact.bytecode, *step.args(council, addresses))
-        receipt = deployer.transact(to=None, data=data, interface=interface)
+        receipt = sender.transact(to=None, data=data, interface=interface)
         address = to_checksum_address(receipt["contractAddress"])
         (code_hash,) = _code_hashes(rpc, [address])
         contracts[step.name] = DeployedContract(

@@ -47,7 +47,7 @@ def test_root_help_lists_every_command_with_its_help() -> None:
     assert result.exit_code == 0, result.output
     shown = _one_line(result.output)
     root = typer.main.get_command(cli.app)
-    expected = {"demo", "chain", "deploy", "allowlist", "db", "api-key", "index"}
+    expected = {"demo", "chain", "deploy", "allowlist", "db", "api-key", "index", "network"}
     assert expected <= set(root.commands), sorted(root.commands)
     for name, command in root.commands.items():
         summary = command.get_short_help_str(limit=300)
@@ -69,7 +69,7 @@ def test_every_command_has_help_and_documents_the_exit_status(app: Any) -> None:
         assert "Usage: registry " + " ".join(path) in _one_line(result.output), result.output
         assert _one_line(EXIT_CODES) in _one_line(result.output), (path, result.output)
         seen += 1
-    assert seen >= (4 if app is cli.app else 8)
+    assert seen >= (10 if app is cli.app else 8)
 
 
 def test_forwarded_commands_show_the_api_side_help() -> None:
