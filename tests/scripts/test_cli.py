@@ -17,6 +17,7 @@ from registry_api import admin
 from registry_core.cli import EXIT_CODES, spread_list_options
 from registry_core.credential_types import CREDENTIAL_TYPES
 from scripts import cli
+from scripts.commands.api_store import FORWARDED
 
 runner = CliRunner()
 
@@ -59,7 +60,7 @@ def test_root_help_lists_every_command_with_its_help() -> None:
 @pytest.mark.parametrize("app", [cli.app, admin.app], ids=["registry", "registry_api.admin"])
 def test_every_command_has_help_and_documents_the_exit_status(app: Any) -> None:
     root = typer.main.get_command(app)
-    forwarded = {"db", "api-key", "index"} if app is cli.app else set()
+    forwarded = set(FORWARDED) if app is cli.app else set()
     seen = 0
     for path, _command in _commands(root):
         if path[0] in forwarded:
