@@ -25,7 +25,7 @@ T = TypeVar("T")
 LOG_TAIL_LINES = 60
 
 
-def poll(check: Callable[[], T | None], *, timeout: float = 30.0, what: str = "condition") -> T:
+def poll(check: Callable[[], T | None], *, timeout: float = 60.0, what: str = "condition") -> T:
     """Return the first truthy result of ``check``; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:

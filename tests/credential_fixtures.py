@@ -27,6 +27,7 @@ from registry_core.rpc import RpcClient
 from registry_core.verification import ChainSource
 from scripts.credentials_seed import seed_credential_types
 from scripts.demo_city import seed_demo_city
+from tests.fixture_keys import TEST_SCRYPT_N
 
 CREDENTIAL_PASSPHRASE = "test-only-credential-passphrase"
 
@@ -56,7 +57,7 @@ def credential_city(
     keys_dir = tmp_path_factory.mktemp("credential-keys")
     keystore = Keystore(keys_dir)
     keys = {
-        code: keystore.create(f"vc-{code.lower()}", CREDENTIAL_PASSPHRASE)
+        code: keystore.create(f"vc-{code.lower()}", CREDENTIAL_PASSPHRASE, scrypt_n=TEST_SCRYPT_N)
         for code in ("FB02", "FB33", "FB32")
     }
     with RpcClient(gateway_url) as rpc:
@@ -107,7 +108,9 @@ def credential_api(
     keys_dir = tmp_path_factory.mktemp("credential-api-keys")
     keystore = Keystore(keys_dir)
     keys = {
-        code: keystore.create(f"vc-{code.lower()}", credential_city.passphrase)
+        code: keystore.create(
+            f"vc-{code.lower()}", credential_city.passphrase, scrypt_n=TEST_SCRYPT_N
+        )
         for code in ("FB02", "FB33", "FB32")
     }
     with RpcClient(gateway_url) as rpc:

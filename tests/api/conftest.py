@@ -30,6 +30,7 @@ from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
 from scripts.demo_city import seed_demo_city
 from scripts.demo_registers import allow_register_creators
+from tests.fixture_keys import TEST_SCRYPT_N
 
 # Keep the API's default data directory out of the project for every test in this folder.
 if "CITY_API_DATA_DIR" not in os.environ:
@@ -59,7 +60,7 @@ def departments(
     keys_dir = tmp_path_factory.mktemp("keys")
     keystore = Keystore(keys_dir)
     accounts = {
-        code: keystore.create(f"dept-{code.lower()}", PASSPHRASE)
+        code: keystore.create(f"dept-{code.lower()}", PASSPHRASE, scrypt_n=TEST_SCRYPT_N)
         for code in ("FB02", "FB33", "FB32")
     }
     with RpcClient(gateway_url) as rpc:

@@ -42,9 +42,9 @@ from scripts.network.deployment import deploy_on_network
 from scripts.network.kit import KitError, NetworkKit, Ports, init_kit
 from scripts.network.status import network_status, quorum
 from scripts.network.validator_set import MAX_VALIDATORS, MIN_VALIDATORS, validator_set_alloc
+from tests.fixture_keys import TEST_SCRYPT_N
 
 PASSPHRASE = "kit-test-passphrase-not-a-secret"  # test fixture
-CHEAP_SCRYPT_N = 2**10  # test fixture: real kits use scrypt's default cost
 
 runner = CliRunner()
 
@@ -80,7 +80,7 @@ def make_kit(directory: Path) -> NetworkKit:
         block_period_seconds=2, gas_limit=30_000_000, hosts=["127.0.0.1"],
         ports=Ports(p2p=30303, rpc=8546, metrics=9545),
         key_dir=PurePosixPath("/dev/shm") / f"city-besu-test-{secrets.token_hex(4)}",
-        scrypt_n=CHEAP_SCRYPT_N,
+        scrypt_n=TEST_SCRYPT_N,
     )  # fmt: skip
 
 

@@ -27,10 +27,10 @@ from scripts.network.genesis import QBFT_MIX_HASH, qbft_extra_data
 from scripts.network.kit import NetworkKit, Ports, add_node, init_kit, load_kit, unlock_node_key
 from scripts.network.nodes import NodeKeyError
 from scripts.network.validator_set import VALIDATOR_SET_ADDRESS
+from tests.fixture_keys import TEST_SCRYPT_N
 from tests.scripts import besu_documented as besu
 
 PASSPHRASE = "kit-test-passphrase-not-a-secret"  # test fixture
-CHEAP_SCRYPT_N = 2**10  # test fixture: real kits use scrypt's default cost (2**18)
 HOSTS = ["10.0.0.1", "10.0.0.2", "10.0.0.1", "10.0.0.3"]  # two nodes share 10.0.0.1
 
 runner = CliRunner()
@@ -49,7 +49,7 @@ def make_kit(directory: Path, key_dir: PurePosixPath, hosts: list[str] = HOSTS) 
         directory=directory, validators=4, passphrase=PASSPHRASE, chain_id=52062,
         block_period_seconds=2, gas_limit=30_000_000, hosts=hosts,
         ports=Ports(p2p=30303, rpc=8546, metrics=9545), key_dir=key_dir,
-        scrypt_n=CHEAP_SCRYPT_N, clock=lambda: 1_767_225_600,
+        scrypt_n=TEST_SCRYPT_N, clock=lambda: 1_767_225_600,
     )  # fmt: skip
 
 
@@ -249,7 +249,7 @@ def test_add_node_extends_every_static_nodes_list(
     small = make_kit(tmp_path / "network", memory_dir, hosts=["127.0.0.1"])
     grown, node = add_node(
         small, passphrase=PASSPHRASE, host="127.0.0.1",
-        ports=Ports(p2p=30303, rpc=8546, metrics=9545), scrypt_n=CHEAP_SCRYPT_N,
+        ports=Ports(p2p=30303, rpc=8546, metrics=9545), scrypt_n=TEST_SCRYPT_N,
     )  # fmt: skip
     assert node.index == 5 and node.p2p_port == 30307 and node.rpc_port == 8550
     assert load_kit(small.directory) == grown
@@ -298,7 +298,7 @@ def test_network_init_writes_the_kit_and_reports_it_as_json(
     tmp_path: Path, memory_dir: PurePosixPath, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # test fixture: cheap scrypt, so that five keys take milliseconds, not seconds
-    monkeypatch.setattr(network_commands, "init_kit", partial(init_kit, scrypt_n=CHEAP_SCRYPT_N))
+    monkeypatch.setattr(network_commands, "init_kit", partial(init_kit, scrypt_n=TEST_SCRYPT_N))
     result = runner.invoke(
         cli.app,
         ["network", "init", "--validators", "5", "--out", str(tmp_path / "net"), "--block-period",
