@@ -10,7 +10,8 @@ passes axe-core's check (no serious or critical violation) in German and in Engl
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -20,7 +21,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from registry_core.did import make_did
 from tests.api_process import poll
-from tests.browser import accessibility_violations, guarded_page
+from tests.browser import PageGuard, accessibility_violations, guarded_page
 from tests.e2e.conftest import PagesApi
 
 if TYPE_CHECKING:
@@ -90,16 +91,20 @@ def _tab_to(page: Page, element_id: str, *, backwards: bool = False) -> None:
     raise AssertionError(f"the keyboard does not reach #{element_id}")
 
 
-def _open(browser: Browser, api: PagesApi, locale: str = "de-DE") -> Any:
-    return guarded_page(browser, api.url, locale=locale)
+@contextmanager
+def _verify_page(browser: Browser, api: PagesApi) -> Iterator[tuple[Page, PageGuard]]:
+    """The verification page, opened in German, in a guarded browser context."""
+    with guarded_page(browser, api.url, locale="de-DE") as (page, guard):
+        response = page.goto(f"{api.url}/verify")
+        assert response is not None and response.ok, response and response.status
+        yield page, guard
 
 
 def test_keyboard_alone_verifies_a_pasted_payload_in_german_and_english(
     browser: Browser, pages_api: PagesApi
 ) -> None:
     issued = _issue(pages_api)
-    with _open(browser, pages_api) as (page, guard):
-        page.goto(f"{pages_api.url}/verify")
+    with _verify_page(browser, pages_api) as (page, guard):
         assert page.get_attribute("html", "lang") == "de"
         assert page.locator("h1").inner_text() == "Nachweis der Stadt prüfen"
         reached = []
@@ -138,8 +143,7 @@ def test_uploaded_screenshot_and_garbage_image(browser: Browser, pages_api: Page
     issued = _issue(pages_api)
     png = pages_api.client.post("/credentials/qr", json={"payload": issued["qr_payload"]})
     assert png.status_code == 200 and png.headers["content-type"] == "image/png", png.text
-    with _open(browser, pages_api) as (page, guard):
-        page.goto(f"{pages_api.url}/verify")
+    with _verify_page(browser, pages_api) as (page, guard):
         answer = _answer_of(page, pages_api, "/verify/image", _upload(page, "qr.png", png.content))
         assert answer["valid"] is True and answer["payload"] == issued["qr_payload"], answer
         page.locator("#verdict.valid").wait_for(timeout=10_000)
@@ -161,8 +165,7 @@ def test_no_serious_accessibility_violation_in_german_and_english(
 ) -> None:
     """axe-core over the page with a green verdict in German and English, and a red one."""
     issued = _issue(pages_api)
-    with _open(browser, pages_api) as (page, guard):
-        page.goto(f"{pages_api.url}/verify")
+    with _verify_page(browser, pages_api) as (page, guard):
         page.fill("#payload", issued["qr_payload"])
         page.click("#check")
         page.locator("#verdict.valid").wait_for(timeout=10_000)
@@ -183,8 +186,7 @@ def test_the_checks_catch_other_origins_and_inaccessible_markup(
     """The checks above can fail: a request to another origin is aborted and recorded, the page's
     CSP refuses a foreign image and an inline script before they load or run, and axe reports an
     unlabelled input, an image without text and text without contrast."""
-    with _open(browser, pages_api) as (page, guard):
-        page.goto(f"{pages_api.url}/verify")
+    with _verify_page(browser, pages_api) as (page, guard):
         page.evaluate(
             """() => {
               const img = document.createElement("img");
