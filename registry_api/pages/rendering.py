@@ -29,6 +29,6 @@ def render(
     return TEMPLATES.TemplateResponse(
         request,
         template,
-        {"static": root + STATIC_URL, "vendor": root + VENDOR_URL, "root": root, **context},
+        {"static": root + STATIC_URL, "vendor": root + VENDOR_URL, **context},
         headers={"Content-Security-Policy": policy, **(headers or {})},
     )
