@@ -37,7 +37,7 @@ $(STAMP)/brownie-network-$(BROWNIE_NETWORK)-$(BROWNIE_PORT): $(STAMP)/brownie to
 	toolchain/brownie-network.sh $(TOOLS_VENV)/bin/brownie $(BROWNIE_NETWORK) $(BROWNIE_PORT)
 	@mkdir -p $(@D) && touch $@
 
-# The verification page's browser test drives Debian's chromium with Playwright (`playwright
+# The pages' browser tests (tests/e2e) drive Debian's chromium with Playwright (`playwright
 # install` cannot download browsers here), so the tests need the Debian package.
 $(STAMP)/chromium:
 	command -v chromium >/dev/null || (apt-get update -q && apt-get install -y --no-install-recommends chromium)

@@ -11,6 +11,7 @@ from registry_api.api.routes import credentials, dids, health, registers, verify
 from registry_api.core import lifecycle
 from registry_api.core.config import Settings, get_settings
 from registry_api.core.errors import install_error_handlers
+from registry_api.pages import install_pages
 from registry_core.manifest import ManifestWatcher
 from registry_core.rpc import RpcClient
 
@@ -34,6 +35,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Registers, credentials and payments of the city on its permissioned chain.",
         lifespan=lifespan,
+        # The documentation pages are served from this server's own files (registry_api/pages).
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
@@ -42,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(credentials.router)
     app.include_router(dids.router)
     app.include_router(verify.router)
+    install_pages(app, settings)
     return app
 
 

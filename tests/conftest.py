@@ -10,8 +10,12 @@ import importlib.util
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 collect_ignore = [] if importlib.util.find_spec("brownie") else ["contracts"]
 
@@ -25,12 +29,20 @@ if not importlib.util.find_spec("brownie"):
     from scripts.deploy import deploy_city
     from scripts.services import start_gateway, stop
     from scripts.settings import CitySettings
+    from tests.browser import launch
     from tests.credential_fixtures import *  # noqa: F403  (the credential tests' shared fixtures)
 
     def free_port() -> int:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             return int(sock.getsockname()[1])
+
+    @pytest.fixture(scope="session")
+    def browser() -> Iterator[Browser]:
+        """The session's one headless chromium (tests/browser.py), started by the first test
+        that needs it and shared by every page test."""
+        with launch() as browser:
+            yield browser
 
     @pytest.fixture(scope="session")
     def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedChain]:

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     # postgresql+psycopg://user@host:5432/dbname
     database_url: str = Field("", max_length=2048)
     keys_dir: Path | None = None
+    # The pinned npm packages (``npm ci``) whose files the API documentation pages load.
+    node_modules_dir: Path = PROJECT_ROOT / "node_modules"
     keystore_passphrase: SecretStr = SecretStr(DEMO_PASSPHRASE)
     signers: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SIGNERS))
     credential_keys: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_CREDENTIAL_KEYS))

@@ -211,7 +211,9 @@ def test_verification_page_is_bilingual(credential_api: CredentialApi) -> None:
     page = credential_api.client.get("/verify")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "Nachweis der Stadt prüfen" in page.text and "Verify a city credential" in page.text
-    assert "BarcodeDetector" in page.text and "verify/image" in page.text
+    script = credential_api.client.get("/static/pages/verify.js")  # the page's <script src>
+    assert '<script src="/static/pages/verify.js">' in page.text and script.status_code == 200
+    assert "BarcodeDetector" in script.text and "verify/image" in script.text
 
 
 # ---- Idempotency-Key: a retried write replays the first answer and sends no transaction ------

@@ -1,122 +1,37 @@
 """The public verification page in a real browser (Debian chromium driven by Playwright).
 
-Real HTTP, a real browser: the API runs as a uvicorn process on a free loopback port
-(``tests.api_process.ApiProcess``), the browser loads the page from it and the page's JavaScript
-calls it over a real socket; nothing is intercepted. The test issues its credentials through the
-same server.
+Real HTTP, a real browser: the API runs as a uvicorn process (``pages_api``), the browser loads the
+page from it and the page's JavaScript calls it over a real socket. Every page may reach only the
+API's origin (tests/browser.py): a request anywhere else is aborted and fails the test, and so does
+any Content-Security-Policy violation or script error. The page works with the keyboard alone and
+passes axe-core's check (no serious or critical violation) in German and in English.
 """
 
 from __future__ import annotations
 
 import io
-import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 from eth_account import Account
 from PIL import Image
+from playwright.sync_api import Error as PlaywrightError
 
-from registry_api.core.db import make_engine, session_scope, upgrade
-from registry_api.core.security import create_api_key
 from registry_core.did import make_did
-from tests.api_process import ApiProcess, poll
-from tests.credential_fixtures import CredentialCity
+from tests.api_process import poll
+from tests.browser import PageGuard, accessibility_violations, guarded_page
+from tests.e2e.conftest import PagesApi
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, FilePayload, Page
 
-CHROMIUM = shutil.which("chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ISSUER = "FB32"  # issues residents' parking permits
+# The page's controls in the order the Tab key reaches them.
+TAB_ORDER = ["lang-de", "lang-en", "payload", "check", "image", "camera"]
 
 
-@dataclass(frozen=True)
-class VerifyApi:
-    """The running API, with an HTTP client that holds the issuing department's key."""
-
-    process: ApiProcess
-    client: httpx.Client
-
-    @property
-    def url(self) -> str:
-        return self.process.url
-
-
-@pytest.fixture(scope="module")
-def verify_api(
-    credential_city: CredentialCity,
-    gateway_url: str,
-    deployments_dir: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[VerifyApi]:
-    """The API as uvicorn serves it, with the credential city's keys and its own database."""
-    data_dir = tmp_path_factory.mktemp("verify-page-api")
-    database_url = f"sqlite:///{data_dir / 'registry.db'}"
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    with session_scope(engine) as session:
-        _, token = create_api_key(
-            session=session, department=ISSUER, registers=[], credential_types=["PARKING_PERMIT"]
-        )
-    engine.dispose()
-    env = {
-        "CITY_API_RPC_URL": gateway_url,
-        "CITY_API_DEPLOYMENTS_DIR": str(deployments_dir),
-        "CITY_API_DATA_DIR": str(data_dir),
-        "CITY_API_DATABASE_URL": database_url,
-        "CITY_API_KEYS_DIR": str(credential_city.keys_dir),
-        "CITY_API_KEYSTORE_PASSPHRASE": credential_city.passphrase,
-        # Credentials only: no register signers; its worker process anchors the credentials.
-        "CITY_API_SIGNERS": "{}",
-    }
-    process = ApiProcess(env=env, log_path=data_dir / "api.log")
-    process.start()
-    try:
-        with httpx.Client(
-            base_url=process.url, headers={"X-API-Key": token}, timeout=30, trust_env=False
-        ) as client:
-            yield VerifyApi(process, client)
-    finally:
-        process.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM, "the browser test needs Debian's chromium (`make test` installs it)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser, verify_api: VerifyApi) -> Iterator[Page]:
-    context = browser.new_context(locale="de-DE")
-    page = context.new_page()
-    requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
-    response = page.goto(f"{verify_api.url}/verify")
-    assert response is not None and response.ok, response and response.status
-    yield page
-    context.close()
-    # Everything the page loaded or called came from the API server, over the network.
-    assert requested and all(url.startswith(f"{verify_api.url}/") for url in requested), requested
-
-
-def _issue(api: VerifyApi) -> dict[str, Any]:
+def _issue(api: PagesApi) -> dict[str, Any]:
     body = {
         "type": "PARKING_PERMIT",
         "holder_did": make_did(Account.create().address, 52062),
@@ -133,7 +48,7 @@ def _issue(api: VerifyApi) -> dict[str, Any]:
     return poll(lambda: api.client.get(url).json()["credential"], timeout=60, what="the credential")
 
 
-def _answer_of(page: Page, api: VerifyApi, path: str, action: Callable[[], None]) -> dict[str, Any]:
+def _answer_of(page: Page, api: PagesApi, path: str, action: Callable[[], None]) -> dict[str, Any]:
     """Run ``action`` and return the JSON the server answered to the page's POST to ``path``."""
     with page.expect_response(
         lambda r: r.url == f"{api.url}{path}" and r.request.method == "POST", timeout=30_000
@@ -154,7 +69,7 @@ def _upload(page: Page, name: str, png: bytes) -> Callable[[], None]:
 def _rows(page: Page) -> list[tuple[str | None, str | None, str]]:
     """(check, status, reason) of each row of the page's table of checks."""
     return [
-        (row.get_attribute("data-check"), row.get_attribute("data-status"), row.locator("td").nth(2).inner_text())
+        (row.get_attribute("data-check"), row.get_attribute("data-status"), row.locator("td").nth(1).inner_text())
         for row in page.locator("#checks tbody tr").all()
     ]  # fmt: skip
 
@@ -163,42 +78,139 @@ def _expected_rows(answer: dict[str, Any], lang: str) -> list[tuple[str, str, st
     return [(c["name"], c["status"], c[f"reason_{lang}"]) for c in answer["checks"]]
 
 
-def test_pasted_payload_shows_a_green_verdict_in_german_and_english(
-    page: Page, verify_api: VerifyApi
+def _focused(page: Page) -> str:
+    return str(page.evaluate("document.activeElement.id"))
+
+
+def _tab_to(page: Page, element_id: str, *, backwards: bool = False) -> None:
+    """Press Tab (Shift+Tab) until ``element_id`` has the focus, at most once per control."""
+    for _ in TAB_ORDER:
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+        if _focused(page) == element_id:
+            return
+    raise AssertionError(f"the keyboard does not reach #{element_id}")
+
+
+@contextmanager
+def _verify_page(browser: Browser, api: PagesApi) -> Iterator[tuple[Page, PageGuard]]:
+    """The verification page, opened in German, in a guarded browser context."""
+    with guarded_page(browser, api.url, locale="de-DE") as (page, guard):
+        response = page.goto(f"{api.url}/verify")
+        assert response is not None and response.ok, response and response.status
+        yield page, guard
+
+
+def test_keyboard_alone_verifies_a_pasted_payload_in_german_and_english(
+    browser: Browser, pages_api: PagesApi
 ) -> None:
-    issued = _issue(verify_api)
-    assert page.locator("h1").inner_text() == "Nachweis der Stadt prüfen"
-    page.fill("#payload", issued["qr_payload"])
-    answer = _answer_of(page, verify_api, "/verify", lambda: page.click("#check"))
-    assert answer["valid"] is True, answer["checks"]
-    verdict = page.locator("#verdict.valid")
-    verdict.wait_for(timeout=10_000)
-    assert verdict.inner_text().startswith("GÜLTIG")
-    assert page.locator("#checks tr[data-status=passed]").count() == 7
-    # Each check's row shows the server's reason, in German, then in English after switching.
-    german = _rows(page)
-    assert german == _expected_rows(answer, "de")
-    assert "Bewohnerparkausweis" in page.locator("#details").inner_text()
-    page.click("#lang-en")
-    assert page.locator("#verdict").inner_text().startswith("VALID")
-    assert "Residents' parking permit" in page.locator("#details").inner_text()
-    english = _rows(page)
-    assert english == _expected_rows(answer, "en") and english != german
+    issued = _issue(pages_api)
+    with _verify_page(browser, pages_api) as (page, guard):
+        assert page.get_attribute("html", "lang") == "de"
+        assert page.locator("h1").inner_text() == "Nachweis der Stadt prüfen"
+        reached = []
+        for _ in TAB_ORDER:
+            page.keyboard.press("Tab")
+            reached.append(_focused(page))
+        assert reached == TAB_ORDER
+
+        _tab_to(page, "payload", backwards=True)
+        page.keyboard.insert_text(issued["qr_payload"])
+        _tab_to(page, "check")
+        answer = _answer_of(page, pages_api, "/verify", lambda: page.keyboard.press("Enter"))
+        assert answer["valid"] is True, answer["checks"]
+        verdict = page.locator("#verdict.valid")
+        verdict.wait_for(timeout=10_000)
+        assert verdict.inner_text().startswith("GÜLTIG")
+        assert page.locator("#checks tr[data-status=passed]").count() == 7
+        # Each check's row shows the server's reason, in German, then in English after switching.
+        german = _rows(page)
+        assert german == _expected_rows(answer, "de")
+        assert "Bewohnerparkausweis" in page.locator("#details").inner_text()
+
+        _tab_to(page, "lang-en", backwards=True)
+        page.keyboard.press("Space")
+        assert page.locator("#verdict").inner_text().startswith("VALID")
+        assert page.get_attribute("html", "lang") == "en"
+        assert page.title().startswith("Verify a credential")
+        assert page.get_attribute("#lang-en", "aria-pressed") == "true"
+        assert "Residents' parking permit" in page.locator("#details").inner_text()
+        english = _rows(page)
+        assert english == _expected_rows(answer, "en") and english != german
+        guard.assert_clean(page)
 
 
-def test_uploaded_screenshot_and_garbage_image(page: Page, verify_api: VerifyApi) -> None:
-    issued = _issue(verify_api)
-    png = verify_api.client.post("/credentials/qr", json={"payload": issued["qr_payload"]})
+def test_uploaded_screenshot_and_garbage_image(browser: Browser, pages_api: PagesApi) -> None:
+    issued = _issue(pages_api)
+    png = pages_api.client.post("/credentials/qr", json={"payload": issued["qr_payload"]})
     assert png.status_code == 200 and png.headers["content-type"] == "image/png", png.text
-    answer = _answer_of(page, verify_api, "/verify/image", _upload(page, "qr.png", png.content))
-    assert answer["valid"] is True and answer["payload"] == issued["qr_payload"], answer
-    page.locator("#verdict.valid").wait_for(timeout=10_000)
-    assert page.input_value("#payload") == issued["qr_payload"]
+    with _verify_page(browser, pages_api) as (page, guard):
+        answer = _answer_of(page, pages_api, "/verify/image", _upload(page, "qr.png", png.content))
+        assert answer["valid"] is True and answer["payload"] == issued["qr_payload"], answer
+        page.locator("#verdict.valid").wait_for(timeout=10_000)
+        assert page.input_value("#payload") == issued["qr_payload"]
 
-    blank = io.BytesIO()
-    Image.new("RGB", (120, 120), "white").save(blank, format="PNG")
-    answer = _answer_of(page, verify_api, "/verify/image", _upload(page, "x.png", blank.getvalue()))
-    assert answer["valid"] is False and answer["reason"] == "no-qr-code", answer
-    page.locator("#verdict.invalid").wait_for(timeout=10_000)
-    assert page.locator("#verdict").get_attribute("data-reason") == "no-qr-code"
-    assert "kein QR-Code" in page.locator("#verdict").inner_text()
+        blank = io.BytesIO()
+        Image.new("RGB", (120, 120), "white").save(blank, format="PNG")
+        upload = _upload(page, "x.png", blank.getvalue())
+        answer = _answer_of(page, pages_api, "/verify/image", upload)
+        assert answer["valid"] is False and answer["reason"] == "no-qr-code", answer
+        page.locator("#verdict.invalid").wait_for(timeout=10_000)
+        assert page.locator("#verdict").get_attribute("data-reason") == "no-qr-code"
+        assert "kein QR-Code" in page.locator("#verdict").inner_text()
+        guard.assert_clean(page)
+
+
+def test_no_serious_accessibility_violation_in_german_and_english(
+    browser: Browser, pages_api: PagesApi
+) -> None:
+    """axe-core over the page with a green verdict in German and English, and a red one."""
+    issued = _issue(pages_api)
+    with _verify_page(browser, pages_api) as (page, guard):
+        page.fill("#payload", issued["qr_payload"])
+        page.click("#check")
+        page.locator("#verdict.valid").wait_for(timeout=10_000)
+        assert accessibility_violations(page) == []
+        page.click("#lang-en")
+        assert page.get_attribute("html", "lang") == "en"
+        assert accessibility_violations(page) == []
+        page.fill("#payload", "CRV1:@@@")
+        page.click("#check")
+        page.locator("#verdict.invalid").wait_for(timeout=10_000)
+        assert accessibility_violations(page) == []
+        guard.assert_clean(page)
+
+
+def test_the_checks_catch_other_origins_and_inaccessible_markup(
+    browser: Browser, pages_api: PagesApi
+) -> None:
+    """The checks above can fail: a request to another origin is aborted and recorded, the page's
+    CSP refuses a foreign image and an inline script before they load or run, and axe reports an
+    unlabelled input, an image without text and text without contrast."""
+    with _verify_page(browser, pages_api) as (page, guard):
+        page.evaluate(
+            """() => {
+              const img = document.createElement("img");
+              img.src = "https://cdn.example.invalid/x.png";
+              document.body.append(img);
+              const script = document.createElement("script");
+              script.textContent = "window.inlineRan = true";
+              document.body.append(script);
+              document.querySelector("label[for=payload]").remove();
+              document.querySelector("h1").style.color = "#d0d0d0";
+            }"""
+        )
+        found = {v["rule"] for v in accessibility_violations(page)}
+        assert found == {"label", "image-alt", "color-contrast"}
+        for _ in range(100):  # the reports arrive asynchronously: poll, bounded
+            if len(guard.csp_violations) >= 2:
+                break
+            page.wait_for_timeout(20)
+        assert page.evaluate("window.inlineRan === undefined")
+        refused = {(v["directive"], v["blocked"]) for v in guard.csp_violations}
+        assert refused == {
+            ("img-src", "https://cdn.example.invalid/x.png"),
+            ("script-src-elem", "inline"),
+        }
+        with pytest.raises(PlaywrightError, match="ERR_BLOCKED_BY_CLIENT"):
+            page.goto("https://other.example.invalid/")
+        assert guard.foreign_requests == ["https://other.example.invalid/"]

@@ -1,5 +1,5 @@
-"""Public verification: JSON in, one result per check out; QR images decoded server-side; the
-bilingual verification page."""
+"""Public verification: JSON in, one result per check out; QR images decoded server-side. (The
+bilingual page that calls these is ``registry_api/pages/verification.py``.)"""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ import io
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, UploadFile
-from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from registry_api.api.deps import CredentialServiceDep, ManifestDep, RpcDep
-from registry_api.verify_page import PAGE
 from registry_core.verification import unreadable, verify
 
 router = APIRouter(tags=["verify"])
@@ -133,8 +131,3 @@ async def verify_image(
     )
     out.payload = decoded[:65536]
     return out
-
-
-@router.get("/verify", response_class=HTMLResponse, summary="The public verification page (de/en)")
-def verification_page() -> HTMLResponse:
-    return HTMLResponse(PAGE)
