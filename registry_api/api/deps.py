@@ -13,6 +13,7 @@ from fastapi.security import APIKeyHeader
 from sqlmodel import Session
 
 from registry_api.core.config import Settings, get_settings
+from registry_api.core.credentials import CredentialService
 from registry_api.core.errors import RegistryError
 from registry_api.core.security import (
     AUTH_CACHE_SECONDS,
@@ -54,6 +55,23 @@ def get_manifest(request: Request, rpc: RpcDep) -> DeploymentManifest:
 
 
 ManifestDep = Annotated[DeploymentManifest, Depends(get_manifest)]
+
+
+async def get_now(request: Request) -> int:
+    """Unix seconds; tests move time by setting ``app.state.clock`` (no dependency override)."""
+    clock = getattr(request.app.state, "clock", time.time)
+    return int(clock())
+
+
+NowDep = Annotated[int, Depends(get_now)]
+
+
+async def get_credentials(request: Request) -> CredentialService:
+    service: CredentialService = request.app.state.credentials
+    return service
+
+
+CredentialsDep = Annotated[CredentialService, Depends(get_credentials)]
 
 
 # ---- the SQL store and the calling department (registers API) --------------------------------
