@@ -113,9 +113,14 @@ async function send(url, options) {
     verdict.textContent = T.error[lang] + ": " + err.message;
   }
 }
+// A verifier who asked the holder for a presentation (VP-JWT) over its challenge passes both in
+// the address (?presentation=…&nonce=…&audience=…): the "holder" check then binds the holder.
+const params = new URLSearchParams(location.search);
+const binding = Object.fromEntries(["presentation", "nonce", "audience"]
+  .filter(k => params.get(k)).map(k => [k, params.get(k)]));
 function verifyText(text) {
   return send("verify", {method: "POST", headers: {"Content-Type": "application/json"},
-                         body: JSON.stringify({payload: text.trim()})});
+                         body: JSON.stringify({payload: text.trim(), ...binding})});
 }
 document.getElementById("check").onclick = () => verifyText(document.getElementById("payload").value);
 document.getElementById("image").onchange = (event) => {
@@ -144,7 +149,7 @@ document.getElementById("camera").onclick = async () => {
 };
 document.getElementById("lang-de").onclick = () => { lang = "de"; applyLang(); };
 document.getElementById("lang-en").onclick = () => { lang = "en"; applyLang(); };
-const fromUrl = new URLSearchParams(location.search).get("payload");
+const fromUrl = params.get("payload");
 applyLang();
 if (fromUrl) { document.getElementById("payload").value = fromUrl; verifyText(fromUrl); }
 </script>

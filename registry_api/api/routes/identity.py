@@ -41,6 +41,7 @@ from registry_api.models.identity_tables import CitizenSession, CredentialReques
 from registry_api.services import credential_requests, identity, openid4vci
 from registry_core.did import DidError, parse_did
 from registry_core.manifest import DeploymentManifest
+from registry_core.qr import render_link_png
 from registry_core.rpc import RpcClient
 from registry_core.sign_in import Audience
 
@@ -247,7 +248,6 @@ def offer_qr(
     session: SessionDep,
     settings: SettingsDep,
     department: CurrentDepartment,
-    service: CredentialsDep,
     now: NowDep,
 ) -> Response:
     row = session.get(CredentialRequestRow, request_id[:32])
@@ -266,7 +266,7 @@ def offer_qr(
         now=now,
         lifetime=settings.credential_offer_seconds,
     )
-    png = service.renderer.render(offer.to_uri(), "png")
+    png = render_link_png(offer.to_uri())
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
