@@ -93,8 +93,6 @@ class Settings(BaseSettings):
     credential_offer_seconds: int = Field(600, ge=30, le=86_400)
     issuance_token_seconds: int = Field(300, ge=30, le=3600)
     c_nonce_seconds: int = Field(300, ge=30, le=3600)
-    # Relayed ERC-1056 changes per client (citizen DID, or address) and hour, in every process.
-    relay_limit_per_hour: int = Field(6, ge=1, le=10_000)
 
     @model_validator(mode="after")
     def _no_demo_secrets_in_production(self) -> Settings:

@@ -1,5 +1,5 @@
 """Tables of the identity domain: sign-in nonces, citizen sessions, credential requests, OpenID4VCI
-codes, tokens and nonces, and the rate counters of the public endpoints.
+codes, tokens and nonces.
 
 Times are unix seconds (integers compare the same on SQLite and PostgreSQL). Secrets handed to
 clients (session tokens, pre-authorized codes, access tokens) are stored as SHA-256 hashes only.
@@ -84,13 +84,3 @@ class CredentialNonce(SQLModel, table=True):
     c_nonce: str = Field(primary_key=True, max_length=48)
     expires_at: int = _time(index=True)
     used_at: int | None = _time(nullable=True)
-
-
-class RateCounter(SQLModel, table=True):
-    """Requests per client and fixed window (shared by every API process)."""
-
-    __tablename__ = "rate_counter"
-
-    key: str = Field(primary_key=True, max_length=120)
-    window: int = Field(sa_column=Column(BigInteger, primary_key=True))
-    count: int = 0

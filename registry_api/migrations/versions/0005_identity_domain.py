@@ -1,5 +1,5 @@
 """identity domain: sign-in nonces, citizen sessions, credential requests, OpenID4VCI codes,
-tokens and nonces, rate counters
+tokens and nonces
 
 Revision ID: 0005
 Revises: 0004
@@ -87,13 +87,6 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "rate_counter",
-        sa.Column("key", sa.String(length=120), nullable=False),
-        sa.Column("window", sa.BigInteger(), nullable=False),
-        sa.Column("count", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("key", "window"),
-    )
-    op.create_table(
         "sign_in_nonce",
         sa.Column("nonce", sa.String(length=32), nullable=False),
         sa.Column("expires_at", sa.BigInteger(), nullable=False),
@@ -111,7 +104,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_sign_in_nonce_expires_at"))
 
     op.drop_table("sign_in_nonce")
-    op.drop_table("rate_counter")
     with op.batch_alter_table("pre_authorized_code", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pre_authorized_code_request_id"))
 
