@@ -26,9 +26,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from registry_api.core.db import make_engine, session_scope, upgrade
-from registry_api.core.security import create_api_key
-from tests.api_process import ApiProcess
+from tests.api_process import ApiProcess, credential_api_env, department_key
 from tests.credential_fixtures import CredentialCity
 from tests.e2e.test_verify_page import browser  # noqa: F401  (the module's browser fixture)
 from tests.secrets_scan import Secrets, all_files, leaks
@@ -48,25 +46,16 @@ def city_api(
     """The API as uvicorn serves it (its public URL is its own loopback address) and an API key
     of the department that issues residents' parking permits."""
     data_dir = tmp_path_factory.mktemp("journey-api")
-    database_url = f"sqlite:///{data_dir / 'registry.db'}"
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    with session_scope(engine) as session:
-        _, token = create_api_key(
-            session=session, department="FB32", registers=[], credential_types=["RESIDENT_PARKING"]
-        )
-    engine.dispose()
+    token = department_key(data_dir, department="FB32", credential_types=["RESIDENT_PARKING"])
+    env = credential_api_env(
+        gateway_url=gateway_url,
+        deployments_dir=deployments_dir,
+        data_dir=data_dir,
+        keys_dir=credential_city.keys_dir,
+        passphrase=credential_city.passphrase,
+    )
     process = ApiProcess(
-        env={
-            "CITY_API_RPC_URL": gateway_url,
-            "CITY_API_DEPLOYMENTS_DIR": str(deployments_dir),
-            "CITY_API_DATA_DIR": str(data_dir),
-            "CITY_API_DATABASE_URL": database_url,
-            "CITY_API_KEYS_DIR": str(credential_city.keys_dir),
-            "CITY_API_KEYSTORE_PASSPHRASE": credential_city.passphrase,
-            "CITY_API_SIGNERS": "{}",
-            "CITY_API_WORKERS": "off",
-        },
+        env=env,
         log_path=data_dir / "api.log",
     )
     process.env["CITY_API_PUBLIC_URL"] = process.url

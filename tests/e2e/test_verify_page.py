@@ -20,10 +20,8 @@ import pytest
 from eth_account import Account
 from PIL import Image
 
-from registry_api.core.db import make_engine, session_scope, upgrade
-from registry_api.core.security import create_api_key
 from registry_core.did import make_did
-from tests.api_process import ApiProcess, poll
+from tests.api_process import ApiProcess, credential_api_env, department_key, poll
 from tests.credential_fixtures import CredentialCity
 
 if TYPE_CHECKING:
@@ -62,24 +60,14 @@ def verify_api(
 ) -> Iterator[VerifyApi]:
     """The API as uvicorn serves it, with the credential city's keys and its own database."""
     data_dir = tmp_path_factory.mktemp("verify-page-api")
-    database_url = f"sqlite:///{data_dir / 'registry.db'}"
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    with session_scope(engine) as session:
-        _, token = create_api_key(
-            session=session, department=ISSUER, registers=[], credential_types=["PARKING_PERMIT"]
-        )
-    engine.dispose()
-    env = {
-        "CITY_API_RPC_URL": gateway_url,
-        "CITY_API_DEPLOYMENTS_DIR": str(deployments_dir),
-        "CITY_API_DATA_DIR": str(data_dir),
-        "CITY_API_DATABASE_URL": database_url,
-        "CITY_API_KEYS_DIR": str(credential_city.keys_dir),
-        "CITY_API_KEYSTORE_PASSPHRASE": credential_city.passphrase,
-        # Credentials only: no register signers; its worker process anchors the credentials.
-        "CITY_API_SIGNERS": "{}",
-    }
+    token = department_key(data_dir, department=ISSUER, credential_types=["PARKING_PERMIT"])
+    env = credential_api_env(
+        gateway_url=gateway_url,
+        deployments_dir=deployments_dir,
+        data_dir=data_dir,
+        keys_dir=credential_city.keys_dir,
+        passphrase=credential_city.passphrase,
+    )
     process = ApiProcess(env=env, log_path=data_dir / "api.log")
     process.start()
     try:

@@ -24,6 +24,7 @@ from registry_api.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from registry_api.core.config import Settings
 from registry_api.core.credentials import CredentialService
 from registry_api.core.errors import RegistryError
 from registry_api.models.identity import (
@@ -74,9 +75,7 @@ def did_owner(
     """The DID's current ERC-1056 owner, read as of the chain's head (no stale cache)."""
 
     def owner(did: str) -> str:
-        source = service.source(rpc=rpc, manifest=manifest)
-        history = source.resolver.history(did, min_block=rpc.block_number())
-        return history.document().controller
+        return service.source(rpc=rpc, manifest=manifest).resolver.resolve_latest(did).controller
 
     return owner
 
@@ -142,7 +141,18 @@ def _out(row: CredentialRequestRow, offer: str | None = None) -> RequestOut:
     )
 
 
-def _purge(session: Session, settings: Any, now: int) -> None:
+def _offer(session: Session, settings: Settings, row: CredentialRequestRow, now: int) -> str:
+    """A fresh credential offer (single-use pre-authorized code) for an approved request."""
+    return openid4vci.make_offer(
+        session,
+        request=row,
+        public_url=settings.public_url,
+        now=now,
+        lifetime=settings.credential_offer_seconds,
+    ).to_uri()
+
+
+def _purge(session: Session, settings: Settings, now: int) -> None:
     credential_requests.purge(session, now=now, retention=settings.request_retention_seconds)
 
 
@@ -178,15 +188,9 @@ def one(
 ) -> RequestOut:
     _purge(session, settings, now)
     row = credential_requests.one_of_citizen(session, citizen.did, request_id)
-    offer = None
-    if row.state == credential_requests.APPROVED:
-        offer = openid4vci.make_offer(
-            session,
-            request=row,
-            public_url=settings.public_url,
-            now=now,
-            lifetime=settings.credential_offer_seconds,
-        ).to_uri()
+    offer = (
+        _offer(session, settings, row, now) if row.state == credential_requests.APPROVED else None
+    )
     return _out(row, offer)
 
 
@@ -227,14 +231,7 @@ def approve(
     row = credential_requests.approve(
         session, department=department, request_id=request_id, corrections=body.claims, now=now
     )
-    offer = openid4vci.make_offer(
-        session,
-        request=row,
-        public_url=settings.public_url,
-        now=now,
-        lifetime=settings.credential_offer_seconds,
-    )
-    return _out(row, offer.to_uri())
+    return _out(row, _offer(session, settings, row, now))
 
 
 @router.get(
@@ -259,14 +256,7 @@ def offer_qr(
             detail="no approved request of a type this API key may issue has that id",
             detail_de="kein genehmigter Antrag dieser Art mit dieser Kennung",
         )
-    offer = openid4vci.make_offer(
-        session,
-        request=row,
-        public_url=settings.public_url,
-        now=now,
-        lifetime=settings.credential_offer_seconds,
-    )
-    png = render_link_png(offer.to_uri())
+    png = render_link_png(_offer(session, settings, row, now))
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 

@@ -106,7 +106,7 @@ async def credential(
 
     def controls(did: str, addresses: frozenset[str]) -> bool:
         try:
-            document = source.resolver.history(did, min_block=rpc.block_number()).document()
+            document = source.resolver.resolve_latest(did)
         except DidError:
             return False
         return any(document.can_assert(address=a) for a in addresses)
