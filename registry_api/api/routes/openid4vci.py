@@ -5,10 +5,12 @@ token endpoint reads a form, as OAuth says.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from registry_api.api.deps import (
     CredentialsDep,
@@ -65,12 +67,15 @@ async def token(
         form = await request.form()
         grant = form.get("grant_type")
         code = form.get("pre-authorized_code")
-        issued = openid4vci.redeem(
-            session,
-            grant_type=grant if isinstance(grant, str) else None,
-            code=code if isinstance(code, str) else None,
-            now=now,
-            lifetime=settings.issuance_token_seconds,
+        issued = await run_in_threadpool(  # store I/O off the event loop
+            partial(
+                openid4vci.redeem,
+                session,
+                grant_type=grant if isinstance(grant, str) else None,
+                code=code if isinstance(code, str) else None,
+                now=now,
+                lifetime=settings.issuance_token_seconds,
+            )
         )
     except OAuthError as exc:
         return _error(exc)
@@ -138,14 +143,18 @@ async def credential(
             body = None
         if not isinstance(body, dict):
             raise OAuthError("invalid_credential_request", "the body is not a JSON object")
-        issued = openid4vci.credential(
-            session,
-            access_token=access_token,
-            body=body,
-            audience=settings.public_url.rstrip("/"),
-            controls=controls,
-            issue=issue,
-            now=now,
+        # Off the event loop: the store, the DID registry and the anchoring transaction wait.
+        issued = await run_in_threadpool(
+            partial(
+                openid4vci.credential,
+                session,
+                access_token=access_token,
+                body=body,
+                audience=settings.public_url.rstrip("/"),
+                controls=controls,
+                issue=issue,
+                now=now,
+            )
         )
     except OAuthError as exc:
         return _error(exc)
