@@ -7,7 +7,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from registry_api.api.routes import credentials, dids, health, identity, openid4vci, registers, verify
+from registry_api.api.routes import (
+    credentials,
+    dids,
+    health,
+    identity,
+    openid4vci,
+    registers,
+    verify,
+)
 from registry_api.core import lifecycle
 from registry_api.core.config import Settings, get_settings
 from registry_api.core.errors import install_error_handlers

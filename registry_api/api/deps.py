@@ -13,7 +13,6 @@ from fastapi.security import APIKeyHeader
 from sqlmodel import Session
 
 from registry_api.core.config import Settings, get_settings
-from registry_api.core.credentials import CredentialService
 from registry_api.core.errors import RegistryError
 from registry_api.core.security import (
     AUTH_CACHE_SECONDS,
@@ -64,14 +63,6 @@ async def get_now(request: Request) -> int:
 
 
 NowDep = Annotated[int, Depends(get_now)]
-
-
-async def get_credentials(request: Request) -> CredentialService:
-    service: CredentialService = request.app.state.credentials
-    return service
-
-
-CredentialsDep = Annotated[CredentialService, Depends(get_credentials)]
 
 
 # ---- the SQL store and the calling department (registers API) --------------------------------

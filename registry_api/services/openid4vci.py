@@ -10,7 +10,10 @@ form (``{"error": "invalid_grant", "error_description": …}``), never problem+j
   signed by a key that does not control the request's DID → ``invalid_proof``; a proof whose
   ``c_nonce`` this API did not hand out, or handed out and saw used or expired → ``invalid_nonce``;
   another credential configuration → ``unknown_credential_configuration``; a body without
-  exactly one proof → ``invalid_credential_request``.
+  exactly one proof → ``invalid_credential_request``;
+- the credential is anchored on chain through the outbox like every credential: the credential
+  endpoint waits for it a bounded time and otherwise answers ``202`` with a ``transaction_id``
+  for the deferred credential endpoint (section 9: ``issuance_pending`` until anchored).
 
 Codes, tokens and nonces are single-use: each is consumed by one conditional ``UPDATE`` (codes and
 tokens stored as hashes), so API processes sharing the store never accept one twice.
@@ -47,6 +50,9 @@ from registry_core.openid4vci import (
 TOKEN_PATH = "/oid4vci/token"  # noqa: S105  (a path)
 NONCE_PATH = "/oid4vci/nonce"
 CREDENTIAL_PATH = "/oid4vci/credential"
+DEFERRED_PATH = "/oid4vci/deferred_credential"
+DEFERRED_INTERVAL_SECONDS = 2
+DEFERRED_GRACE_SECONDS = 3600  # a used access token still asks about its deferred credential
 
 
 class OAuthError(Exception):
@@ -86,6 +92,7 @@ def issuer_metadata(public_url: str) -> dict[str, Any]:
         "credential_issuer": public_url,
         "credential_endpoint": public_url + CREDENTIAL_PATH,
         "nonce_endpoint": public_url + NONCE_PATH,
+        "deferred_credential_endpoint": public_url + DEFERRED_PATH,
         "display": [
             {"name": "Stadtverwaltung", "locale": "de-DE"},
             {"name": "City administration", "locale": "en-US"},
@@ -216,7 +223,9 @@ def credential(
     """Check the request and its proof, consume token and nonce, issue; returns the credential.
 
     ``controls(did, addresses)``: whether one of the addresses may act for the DID (its DID
-    document, a chain read). ``issue(request)``: the signed, anchored credential and its hash.
+    document, a chain read). ``issue(request)`` signs the credential and adds it with its outbox
+    row to ``session``, returning the write's id and the credential hash; the request is marked
+    issued in the same transaction. Returns the write id (the deferred ``transaction_id``).
     """
     request = _bearer_request(session, access_token, now)
     token = _proof(body, request)
@@ -238,6 +247,26 @@ def credential(
         session, IssuanceToken, col(IssuanceToken.token_hash), token_hash(access_token or ""), now
     ):
         raise OAuthError("invalid_token", "the access token was used already", status=401)
-    issued, credential_hash = issue(request)
+    write_id, credential_hash = issue(request)
     credential_requests.mark_issued(session, request, credential_hash=credential_hash, now=now)
-    return issued
+    return write_id
+
+
+def deferred_request(
+    session: Session, *, access_token: str | None, transaction_id: object, now: int
+) -> CredentialRequestRow:
+    """The issued request a deferred credential request (section 9) may ask about: its access
+    token (used by then) and the transaction id the credential endpoint answered."""
+    row = session.get(IssuanceToken, token_hash(access_token)) if access_token else None
+    if row is None or row.expires_at + DEFERRED_GRACE_SECONDS <= now:
+        raise OAuthError(
+            "invalid_token", "the access token is missing, unknown or expired", status=401
+        )
+    request = session.get(CredentialRequestRow, row.request_id)
+    if (
+        not isinstance(transaction_id, str)
+        or request is None
+        or request.state != credential_requests.ISSUED
+    ):
+        raise OAuthError("invalid_transaction_id", "no issuance with that transaction_id")
+    return request

@@ -16,7 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from registry_api.api.deps import (
-    CredentialsDep,
+    CredentialServiceDep,
     CurrentDepartment,
     ManifestDep,
     NowDep,
@@ -25,7 +25,6 @@ from registry_api.api.deps import (
     SettingsDep,
 )
 from registry_api.core.config import Settings
-from registry_api.core.credentials import CredentialService
 from registry_api.core.errors import RegistryError
 from registry_api.models.identity import (
     ApproveIn,
@@ -40,6 +39,7 @@ from registry_api.models.identity import (
 )
 from registry_api.models.identity_tables import CitizenSession, CredentialRequestRow
 from registry_api.services import credential_requests, identity, openid4vci
+from registry_api.services.credentials import CredentialService
 from registry_core.did import DidError, parse_did
 from registry_core.manifest import DeploymentManifest
 from registry_core.qr import render_link_png
@@ -99,7 +99,7 @@ def sign_in(
     now: NowDep,
     rpc: RpcDep,
     manifest: ManifestDep,
-    service: CredentialsDep,
+    service: CredentialServiceDep,
     response: Response,
 ) -> SessionOut:
     response.headers["Cache-Control"] = "no-store"
@@ -283,7 +283,7 @@ def reject(
     summary="What a signed ERC-1056 change needs: the registry, the DID's owner and its nonce",
 )
 def erc1056_state(
-    did: str, rpc: RpcDep, manifest: ManifestDep, service: CredentialsDep
+    did: str, rpc: RpcDep, manifest: ManifestDep, service: CredentialServiceDep
 ) -> dict[str, Any]:
     try:
         parsed = parse_did(did[:100])

@@ -10,22 +10,27 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
 from registry_api.api.deps import (
-    CredentialsDep,
+    CredentialServiceDep,
     ManifestDep,
     NowDep,
     RpcDep,
     SessionDep,
     SettingsDep,
 )
+from registry_api.core.errors import RegistryError
 from registry_api.models.identity_tables import CredentialRequestRow
+from registry_api.models.tables import Write
 from registry_api.services import credential_requests, openid4vci
+from registry_api.services.credentials import CredentialService
 from registry_api.services.openid4vci import OAuthError
 from registry_core.did import DidError
 from registry_core.errors import RegistryCoreError
 from registry_core.issuance import CredentialRequest
+from registry_core.manifest import DeploymentManifest
 from registry_core.openid4vci import (
     AUTHORIZATION_SERVER_METADATA_PATH,
     ISSUER_METADATA_PATH,
@@ -103,7 +108,7 @@ async def credential(
     now: NowDep,
     rpc: RpcDep,
     manifest: ManifestDep,
-    service: CredentialsDep,
+    service: CredentialServiceDep,
 ) -> JSONResponse:
     authorization = request.headers.get("authorization", "")
     access_token = authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
@@ -117,21 +122,20 @@ async def credential(
         return any(document.can_assert(address=a) for a in addresses)
 
     def issue(row: CredentialRequestRow) -> tuple[str, str]:
-        department = row.department or ""
-        issuer = service.issuer(department, rpc=rpc, manifest=manifest)
-        if issuer is None:
-            raise OAuthError(
-                "credential_request_denied", f"department {department} cannot issue in this API"
+        claims = dict(row.claims or {})
+        try:
+            accepted = service.issue(
+                session,
+                department=row.department or "",
+                rpc=rpc,
+                manifest=manifest,
+                code=row.type,
+                requests=[CredentialRequest(row.did, claims, credential_requests.valid_until(row))],
+                batch=False,
             )
-        with service.lock(department):
-            issued = issuer.issue(
-                row.type,
-                CredentialRequest(
-                    row.did, dict(row.claims or {}), credential_requests.valid_until(row)
-                ),
-                now=now,
-            )
-        return issued.envelope.serialize(), "0x" + issued.credential_hash.hex()
+        except RegistryError as exc:
+            raise OAuthError("credential_request_denied", exc.detail[:300]) from None
+        return accepted.write_id, accepted.credential_hashes[0]
 
     try:
         raw = await request.body()
@@ -143,8 +147,8 @@ async def credential(
             body = None
         if not isinstance(body, dict):
             raise OAuthError("invalid_credential_request", "the body is not a JSON object")
-        # Off the event loop: the store, the DID registry and the anchoring transaction wait.
-        issued = await run_in_threadpool(
+        # Off the event loop: the store and the DID registry (chain reads) wait.
+        write_id = await run_in_threadpool(
             partial(
                 openid4vci.credential,
                 session,
@@ -160,4 +164,76 @@ async def credential(
         return _error(exc)
     except RegistryCoreError as exc:
         return _error(OAuthError("credential_request_denied", exc.detail[:300], status=503))
-    return JSONResponse({"credentials": [{"credential": issued}]}, headers=NO_STORE)
+    pipeline = request.app.state.pipeline
+    pipeline.wake(_department_of(session, write_id))
+    await pipeline.wait([write_id], timeout=settings.credential_wait_seconds)
+    return _anchored_or_deferred(session, service, manifest, write_id, first=True)
+
+
+def _write(session: Session, write_id: str) -> Write | None:
+    return session.exec(select(Write).where(Write.id == write_id[:32])).first()
+
+
+def _department_of(session: Session, write_id: str) -> str:
+    write = _write(session, write_id)
+    return write.department if write is not None else ""
+
+
+def _anchored_or_deferred(
+    session: Session,
+    service: CredentialService,
+    manifest: DeploymentManifest,
+    write_id: str,
+    *,
+    first: bool,
+) -> JSONResponse:
+    """The credential once anchored; else 202 + transaction_id (first answer) or
+    ``issuance_pending`` (deferred endpoint)."""
+    session.expire_all()
+    found = service.issuance(
+        session,
+        department=_department_of(session, write_id),
+        write_id=write_id,
+        manifest=manifest,
+    )
+    if found.status == "failed":
+        return _error(OAuthError("credential_request_denied", found.error or "the chain refused"))
+    if found.status == "anchored" and found.credential is not None:
+        return JSONResponse(
+            {"credentials": [{"credential": found.credential.credential}]}, headers=NO_STORE
+        )
+    interval = openid4vci.DEFERRED_INTERVAL_SECONDS
+    if first:
+        return JSONResponse(
+            {"transaction_id": write_id, "interval": interval}, status_code=202, headers=NO_STORE
+        )
+    return JSONResponse(
+        {"error": "issuance_pending", "interval": interval}, status_code=400, headers=NO_STORE
+    )
+
+
+@router.post(openid4vci.DEFERRED_PATH, summary="Deferred credential endpoint (OpenID4VCI 9)")
+async def deferred_credential(
+    request: Request,
+    session: SessionDep,
+    now: NowDep,
+    manifest: ManifestDep,
+    service: CredentialServiceDep,
+) -> JSONResponse:
+    authorization = request.headers.get("authorization", "")
+    access_token = authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
+    try:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        transaction_id = body.get("transaction_id") if isinstance(body, dict) else None
+        row = openid4vci.deferred_request(
+            session, access_token=access_token, transaction_id=transaction_id, now=now
+        )
+        write = _write(session, str(transaction_id))
+        if write is None or write.reference != row.credential_hash:
+            raise OAuthError("invalid_transaction_id", "no issuance with that transaction_id")
+    except OAuthError as exc:
+        return _error(exc)
+    return _anchored_or_deferred(session, service, manifest, str(transaction_id), first=False)
