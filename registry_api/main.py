@@ -7,7 +7,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from registry_api.api.routes import credentials, dids, health, registers, verify
+from registry_api.api.routes import (
+    credentials,
+    dids,
+    health,
+    identity,
+    openid4vci,
+    registers,
+    verify,
+)
 from registry_api.core import lifecycle
 from registry_api.core.config import Settings, get_settings
 from registry_api.core.errors import install_error_handlers
@@ -47,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(credentials.router)
     app.include_router(dids.router)
     app.include_router(verify.router)
+    app.include_router(identity.router)
+    app.include_router(openid4vci.router)
     install_pages(app, settings)
     return app
 

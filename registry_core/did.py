@@ -467,6 +467,11 @@ class EthrDidResolver:
         history = self.history(did, min_block=block)
         return history.document(block=block, timestamp=timestamp)
 
+    def resolve_latest(self, did: str) -> DidResolution:
+        """The document as of the chain's head (a change mined a moment ago counts; sign-in and
+        key proofs need that, a cached history may be ``ttl`` seconds old)."""
+        return self.history(did, min_block=self.rpc.block_number()).document()
+
     def resolution_result(self, did: str, *, block: int | None = None) -> dict[str, Any]:
         """A DID resolution result as W3C DID Resolution describes it (for the API)."""
         resolution = self.resolve(did, block=block)

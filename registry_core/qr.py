@@ -356,3 +356,19 @@ def render_png(payload: str) -> bytes:
 
 def render_svg(payload: str) -> bytes:
     return _render(payload, "svg")
+
+
+def render_link_png(text: str) -> bytes:
+    """Any short text (e.g. an ``openid-credential-offer://`` link) as a QR PNG, EC M; qrcode
+    picks the modes (links need byte mode, unlike ``CRV1:`` payloads)."""
+    if len(text) > MAX_LINK_CHARACTERS:
+        raise QrPayloadError(f"a link QR code holds at most {MAX_LINK_CHARACTERS} characters")
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, box_size=6)
+    code.add_data(text)
+    code.make(fit=True)
+    buffer = io.BytesIO()
+    code.make_image().save(buffer)
+    return buffer.getvalue()
+
+
+MAX_LINK_CHARACTERS = 2048

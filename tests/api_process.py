@@ -17,6 +17,8 @@ from typing import TypeVar
 
 import httpx
 
+from registry_api.core.db import make_engine, session_scope, upgrade
+from registry_api.core.security import create_api_key
 from scripts.services import ServiceError, wait_until_up
 from scripts.services import stop as stop_process
 from tests.conftest import free_port
@@ -44,6 +46,40 @@ def running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def credential_api_env(
+    *, gateway_url: str, deployments_dir: Path, data_dir: Path, keys_dir: Path, passphrase: str
+) -> dict[str, str]:
+    """Settings of an API that issues and verifies credentials with the test city's keys, in its
+    own SQLite store; no register signers: its worker process anchors the credentials."""
+    return {
+        "CITY_API_RPC_URL": gateway_url,
+        "CITY_API_DEPLOYMENTS_DIR": str(deployments_dir),
+        "CITY_API_DATA_DIR": str(data_dir),
+        "CITY_API_DATABASE_URL": f"sqlite:///{data_dir / 'registry.db'}",  # see department_key
+        "CITY_API_KEYS_DIR": str(keys_dir),
+        "CITY_API_KEYSTORE_PASSPHRASE": passphrase,
+        "CITY_API_SIGNERS": "{}",
+    }
+
+
+def department_key(data_dir: Path, *, department: str, credential_types: list[str]) -> str:
+    """Migrate the store of ``credential_api_env`` and make an API key for the department."""
+    database_url = f"sqlite:///{data_dir / 'registry.db'}"
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            _, token = create_api_key(
+                session=session,
+                department=department,
+                registers=[],
+                credential_types=credential_types,
+            )
+    finally:
+        engine.dispose()
+    return token
 
 
 class ApiProcess:

@@ -16,6 +16,7 @@ OpenID4VCI endpoints come from the issuer's metadata, not from here.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -172,6 +173,7 @@ class IssuerEndpoints:
     token_endpoint: str
     nonce_endpoint: str
     credential_endpoint: str
+    deferred_endpoint: str | None
     configurations: dict[str, Any]
 
 
@@ -192,6 +194,7 @@ def discover(http: httpx.Client, offer: CredentialOffer) -> IssuerEndpoints:
             token_endpoint=str(server["token_endpoint"]),
             nonce_endpoint=str(issuer["nonce_endpoint"]),
             credential_endpoint=str(issuer["credential_endpoint"]),
+            deferred_endpoint=issuer.get("deferred_credential_endpoint"),
             configurations=dict(issuer["credential_configurations_supported"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
@@ -226,14 +229,15 @@ def receive_credential(
         audience=offer.credential_issuer,
         nonce=nonce,
     )
-    answer = client.answer(
-        client.request(
-            "POST",
-            endpoints.credential_endpoint,
-            json={"credential_configuration_id": configuration_id, "proofs": {"jwt": [proof]}},
-            headers=_bearer(access_token),
-        )
+    response = client.request(
+        "POST",
+        endpoints.credential_endpoint,
+        json={"credential_configuration_id": configuration_id, "proofs": {"jwt": [proof]}},
+        headers=_bearer(access_token),
     )
+    answer = client.answer(response)
+    if response.status_code == 202:  # deferred (section 9): the city is still anchoring it
+        answer = _deferred(client, endpoints, access_token, answer)
     try:
         return str(answer["credentials"][0]["credential"])
     except (KeyError, IndexError, TypeError):
@@ -241,3 +245,34 @@ def receive_credential(
             "the credential endpoint answered without a credential",
             de="der Aussteller lieferte keinen Nachweis",
         ) from None
+
+
+DEFERRED_WAIT_SECONDS = 120.0
+
+
+def _deferred(
+    client: CityClient, endpoints: IssuerEndpoints, access_token: str, accepted: dict[str, Any]
+) -> dict[str, Any]:
+    """Ask the deferred credential endpoint until the credential is there (bounded)."""
+    transaction = accepted.get("transaction_id")
+    if not endpoints.deferred_endpoint or not isinstance(transaction, str):
+        raise WalletError(
+            "the issuer deferred the credential but names no deferred endpoint",
+            de="der Aussteller verschiebt die Ausgabe ohne Abholstelle",
+        )
+    deadline = time.monotonic() + DEFERRED_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(min(max(float(accepted.get("interval", 2)), 0.2), 10.0))
+        response = client.request(
+            "POST",
+            endpoints.deferred_endpoint,
+            json={"transaction_id": transaction},
+            headers=_bearer(access_token),
+        )
+        if response.status_code == 400 and response.json().get("error") == "issuance_pending":
+            continue
+        return client.answer(response)
+    raise WalletError(
+        "the city has not anchored the credential yet; try again later",
+        de="die Stadt hat den Nachweis noch nicht verankert; später erneut versuchen",
+    )

@@ -56,6 +56,15 @@ def get_manifest(request: Request, rpc: RpcDep) -> DeploymentManifest:
 ManifestDep = Annotated[DeploymentManifest, Depends(get_manifest)]
 
 
+async def get_now(request: Request) -> int:
+    """Unix seconds; tests move time by setting ``app.state.clock`` (no dependency override)."""
+    clock = getattr(request.app.state, "clock", time.time)
+    return int(clock())
+
+
+NowDep = Annotated[int, Depends(get_now)]
+
+
 # ---- the SQL store and the calling department (registers API) --------------------------------
 
 

@@ -85,6 +85,16 @@ class Settings(BaseSettings):
     sender_gas_factor: float = Field(1.0, gt=0, le=10)
     lease_seconds: float = Field(15.0, gt=0)
     indexer_poll_seconds: float = Field(0.5, gt=0)
+    # Identity domain (issue 9). The URL citizens reach the API at: the EIP-4361 domain and URI
+    # and the OpenID4VCI issuer identifier come from it, never from a request's Host header.
+    public_url: str = Field("http://127.0.0.1:8000", max_length=300)
+    sign_in_nonce_seconds: int = Field(300, ge=10, le=3600)
+    citizen_session_seconds: int = Field(900, ge=60, le=86_400)
+    # A completed (issued or rejected) request's personal data is deleted after this time.
+    request_retention_seconds: int = Field(30 * 86_400, ge=0)
+    credential_offer_seconds: int = Field(600, ge=30, le=86_400)
+    issuance_token_seconds: int = Field(300, ge=30, le=3600)
+    c_nonce_seconds: int = Field(300, ge=30, le=3600)
 
     @model_validator(mode="after")
     def _no_demo_secrets_in_production(self) -> Settings:

@@ -1,0 +1,3 @@
+"""Request/response models per domain and the persistent tables."""
+
+from registry_api.models import identity_tables  # noqa: F401  (registers its tables on the metadata)

@@ -9,9 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from registry_api.core.db import make_engine, session_scope, upgrade
-from registry_api.core.security import create_api_key
-from tests.api_process import ApiProcess
+from tests.api_process import ApiProcess, credential_api_env, department_key
 from tests.credential_fixtures import CredentialCity
 
 ISSUER = "FB32"  # issues residents' parking permits
@@ -38,24 +36,14 @@ def pages_api(
 ) -> Iterator[PagesApi]:
     """``uvicorn registry_api.main:app`` with the credential city's keys and its own database."""
     data_dir = tmp_path_factory.mktemp("pages-api")
-    database_url = f"sqlite:///{data_dir / 'registry.db'}"
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    with session_scope(engine) as session:
-        _, token = create_api_key(
-            session=session, department=ISSUER, registers=[], credential_types=["PARKING_PERMIT"]
-        )
-    engine.dispose()
-    env = {
-        "CITY_API_RPC_URL": gateway_url,
-        "CITY_API_DEPLOYMENTS_DIR": str(deployments_dir),
-        "CITY_API_DATA_DIR": str(data_dir),
-        "CITY_API_DATABASE_URL": database_url,
-        "CITY_API_KEYS_DIR": str(credential_city.keys_dir),
-        "CITY_API_KEYSTORE_PASSPHRASE": credential_city.passphrase,
-        # Credentials only: no register signers; its worker process anchors the credentials.
-        "CITY_API_SIGNERS": "{}",
-    }
+    token = department_key(data_dir, department=ISSUER, credential_types=["PARKING_PERMIT"])
+    env = credential_api_env(
+        gateway_url=gateway_url,
+        deployments_dir=deployments_dir,
+        data_dir=data_dir,
+        keys_dir=credential_city.keys_dir,
+        passphrase=credential_city.passphrase,
+    )
     process = ApiProcess(env=env, log_path=data_dir / "api.log")
     process.start()
     try:

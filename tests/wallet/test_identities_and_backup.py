@@ -349,3 +349,24 @@ def test_a_rotated_key_keeps_the_did_and_restores_with_it(tmp_path: Path, words:
         input=successor + "\n",
     )
     assert other_chain.exit_code == ExitCode.USAGE
+
+
+def test_city_commands_refuse_clearly_without_a_session_or_a_city(
+    tmp_path: Path, words: list[str]
+) -> None:
+    home = tmp_path / "w"
+    make_wallet(home, words)
+    for command in (["requests"], ["request", "RESIDENT_PARKING"], ["rotate"], ["logout"]):
+        refused = cli(home, *command)
+        assert refused.exit_code == ExitCode.USAGE, (command, refused.output)
+        assert (
+            "city-wallet login" in refused.stderr and "nicht (mehr) bei der Stadt" in refused.stderr
+        )
+    garbage = cli(home, "receive", "openid-credential-offer://?credential_offer=%7B%7D")
+    assert (
+        garbage.exit_code == ExitCode.CORRUPT_OR_UNKNOWN
+        and "kein gültiges Angebot" in garbage.stderr
+    )
+    unreachable = cli(home, "login", "--api", "http://127.0.0.1:9")  # nothing listens there
+    assert unreachable.exit_code == ExitCode.USAGE and "nicht erreichbar" in unreachable.stderr
+    assert not (home / "sessions").exists()

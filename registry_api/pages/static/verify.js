@@ -90,10 +90,16 @@ async function send(url, options) {
   }
 }
 
+// A verifier who asked the holder for a presentation (VP-JWT) over its challenge passes both in
+// the address (?presentation=…&nonce=…&audience=…): the "holder" check then binds the holder.
+const params = new URLSearchParams(location.search);
+const binding = Object.fromEntries(["presentation", "nonce", "audience"]
+  .filter((k) => params.get(k)).map((k) => [k, params.get(k)]));
+
 function verifyText(text) {
   return send("verify", {
     method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ payload: text.trim() }),
+    body: JSON.stringify({ payload: text.trim(), ...binding }),
   });
 }
 
@@ -132,5 +138,5 @@ $("camera").addEventListener("click", scanWithCamera);
 document.querySelectorAll("[data-lang]").forEach((button) => {
   button.addEventListener("click", () => applyLang(button.dataset.lang));
 });
-const fromUrl = new URLSearchParams(location.search).get("payload");
+const fromUrl = params.get("payload");
 if (fromUrl) { $("payload").value = fromUrl; verifyText(fromUrl); }

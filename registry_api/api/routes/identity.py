@@ -1,0 +1,308 @@
+"""The identity domain over HTTP: sign-in with the wallet (EIP-4361), sessions, citizens'
+credential requests, the departments' decisions on them, and the DID state a key rotation needs.
+
+Citizens authenticate with ``Authorization: Bearer <session token>`` (``/auth/siwe``), departments
+with their API key (``X-API-Key``, scoped to credential types). Refusals are RFC 9457 problems
+with ``detail`` (English) and ``detail_de`` (German).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from registry_api.api.deps import (
+    CredentialServiceDep,
+    CurrentDepartment,
+    ManifestDep,
+    NowDep,
+    RpcDep,
+    SessionDep,
+    SettingsDep,
+)
+from registry_api.core.config import Settings
+from registry_api.core.errors import RegistryError
+from registry_api.models.identity import (
+    ApproveIn,
+    NonceOut,
+    RejectIn,
+    RequestIn,
+    RequestOut,
+    RequestsOut,
+    SessionOut,
+    SignInIn,
+    State,
+)
+from registry_api.models.identity_tables import CitizenSession, CredentialRequestRow
+from registry_api.services import credential_requests, identity, openid4vci
+from registry_api.services.credentials import CredentialService
+from registry_core.did import DidError, parse_did
+from registry_core.manifest import DeploymentManifest
+from registry_core.qr import render_link_png
+from registry_core.rpc import RpcClient
+from registry_core.sign_in import Audience
+
+router = APIRouter(tags=["identity"])
+bearer = HTTPBearer(auto_error=False, description="A citizen's session token (POST /auth/siwe)")
+
+
+def get_citizen(
+    session: SessionDep,
+    now: NowDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> CitizenSession:
+    if credentials is None:
+        raise RegistryError(
+            status=401,
+            kind="missing-session",
+            title="Not signed in / Nicht angemeldet",
+            detail="send the session token from POST /auth/siwe as a Bearer token",
+            detail_de="Sitzungs-Token von POST /auth/siwe als Bearer-Token senden",
+        )
+    return identity.current_session(session, credentials.credentials[:200], now=now)
+
+
+CitizenDep = Annotated[CitizenSession, Depends(get_citizen)]
+
+
+def did_owner(
+    service: CredentialService, rpc: RpcClient, manifest: DeploymentManifest
+) -> Callable[[str], str]:
+    """The DID's current ERC-1056 owner, read as of the chain's head (no stale cache)."""
+
+    def owner(did: str) -> str:
+        return service.source(rpc=rpc, manifest=manifest).resolver.resolve_latest(did).controller
+
+    return owner
+
+
+@router.post("/auth/nonce", response_model=NonceOut, summary="A single-use sign-in nonce")
+def nonce(session: SessionDep, settings: SettingsDep, now: NowDep, response: Response) -> NonceOut:
+    response.headers["Cache-Control"] = "no-store"
+    row = identity.issue_nonce(session, now=now, lifetime=settings.sign_in_nonce_seconds)
+    return NonceOut(nonce=row.nonce, expires_at=row.expires_at)
+
+
+@router.post(
+    "/auth/siwe",
+    response_model=SessionOut,
+    summary="Sign in with a signed EIP-4361 message; returns a short-lived session token",
+)
+def sign_in(
+    body: SignInIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    rpc: RpcDep,
+    manifest: ManifestDep,
+    service: CredentialServiceDep,
+    response: Response,
+) -> SessionOut:
+    response.headers["Cache-Control"] = "no-store"
+    signed_in = identity.sign_in(
+        session,
+        message=body.message,
+        signature=body.signature,
+        audience=Audience.from_public_url(settings.public_url),
+        chain_id=manifest.chain_id,
+        session_lifetime=settings.citizen_session_seconds,
+        owner_of=did_owner(service, rpc, manifest),
+        now=now,
+    )
+    row = signed_in.session
+    return SessionOut(
+        token=signed_in.token, expires_at=row.expires_at, address=row.address, did=row.did
+    )
+
+
+@router.post("/auth/logout", status_code=204, summary="End the session (the token stops working)")
+def logout(session: SessionDep, citizen: CitizenDep, now: NowDep) -> Response:
+    identity.logout(session, citizen, now=now)
+    return Response(status_code=204)
+
+
+def _out(row: CredentialRequestRow, offer: str | None = None) -> RequestOut:
+    return RequestOut(
+        id=row.id,
+        type=row.type,
+        state=row.state,
+        did=row.did,
+        reason=row.reason,
+        department=row.department,
+        claims=row.claims,
+        credential_hash=row.credential_hash,
+        credential_offer=offer,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _offer(session: Session, settings: Settings, row: CredentialRequestRow, now: int) -> str:
+    """A fresh credential offer (single-use pre-authorized code) for an approved request."""
+    return openid4vci.make_offer(
+        session,
+        request=row,
+        public_url=settings.public_url,
+        now=now,
+        lifetime=settings.credential_offer_seconds,
+    ).to_uri()
+
+
+def _purge(session: Session, settings: Settings, now: int) -> None:
+    credential_requests.purge(session, now=now, retention=settings.request_retention_seconds)
+
+
+@router.post(
+    "/credential-requests",
+    status_code=201,
+    response_model=RequestOut,
+    summary="Ask for a credential (signed-in citizens)",
+)
+def submit(body: RequestIn, session: SessionDep, citizen: CitizenDep, now: NowDep) -> RequestOut:
+    row = credential_requests.submit(
+        session, citizen=citizen, type_code=body.type, claims=body.claims, now=now
+    )
+    return _out(row)
+
+
+@router.get("/credential-requests", response_model=RequestsOut, summary="Your requests")
+def mine(
+    session: SessionDep, settings: SettingsDep, citizen: CitizenDep, now: NowDep
+) -> RequestsOut:
+    _purge(session, settings, now)
+    rows = credential_requests.of_citizen(session, citizen.did)
+    return RequestsOut(data=[_out(r) for r in rows], count=len(rows))
+
+
+@router.get(
+    "/credential-requests/{request_id}",
+    response_model=RequestOut,
+    summary="One of your requests; an approved one comes with a fresh credential offer",
+)
+def one(
+    request_id: str, session: SessionDep, settings: SettingsDep, citizen: CitizenDep, now: NowDep
+) -> RequestOut:
+    _purge(session, settings, now)
+    row = credential_requests.one_of_citizen(session, citizen.did, request_id)
+    offer = (
+        _offer(session, settings, row, now) if row.state == credential_requests.APPROVED else None
+    )
+    return _out(row, offer)
+
+
+@router.get(
+    "/department/credential-requests",
+    response_model=RequestsOut,
+    summary="Requests of the credential types this API key may issue",
+)
+def pending(
+    session: SessionDep,
+    settings: SettingsDep,
+    department: CurrentDepartment,
+    now: NowDep,
+    state: State = "submitted",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> RequestsOut:
+    _purge(session, settings, now)
+    rows = credential_requests.for_department(
+        session, department, state=state, limit=limit, offset=offset
+    )
+    return RequestsOut(data=[_out(r) for r in rows], count=len(rows))
+
+
+@router.post(
+    "/department/credential-requests/{request_id}/approve",
+    response_model=RequestOut,
+    summary="Approve (possibly correcting claims); answers with a credential offer for the citizen",
+)
+def approve(
+    request_id: str,
+    body: ApproveIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    department: CurrentDepartment,
+    now: NowDep,
+) -> RequestOut:
+    row = credential_requests.approve(
+        session, department=department, request_id=request_id, corrections=body.claims, now=now
+    )
+    return _out(row, _offer(session, settings, row, now))
+
+
+@router.get(
+    "/department/credential-requests/{request_id}/offer.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+    summary="A fresh credential offer of an approved request as QR code (for the counter)",
+)
+def offer_qr(
+    request_id: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    department: CurrentDepartment,
+    now: NowDep,
+) -> Response:
+    row = session.get(CredentialRequestRow, request_id[:32])
+    if row is None or not department.may_issue(row.type) or row.state != "approved":
+        raise RegistryError(
+            status=404,
+            kind="unknown-request",
+            title="No approved request / Kein genehmigter Antrag",
+            detail="no approved request of a type this API key may issue has that id",
+            detail_de="kein genehmigter Antrag dieser Art mit dieser Kennung",
+        )
+    png = render_link_png(_offer(session, settings, row, now))
+    return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+@router.post(
+    "/department/credential-requests/{request_id}/reject",
+    response_model=RequestOut,
+    summary="Reject with a reason the citizen reads",
+)
+def reject(
+    request_id: str,
+    body: RejectIn,
+    session: SessionDep,
+    department: CurrentDepartment,
+    now: NowDep,
+) -> RequestOut:
+    row = credential_requests.reject(
+        session, department=department, request_id=request_id, reason=body.reason, now=now
+    )
+    return _out(row)
+
+
+@router.get(
+    "/identity/{did}/erc1056",
+    summary="What a signed ERC-1056 change needs: the registry, the DID's owner and its nonce",
+)
+def erc1056_state(
+    did: str, rpc: RpcDep, manifest: ManifestDep, service: CredentialServiceDep
+) -> dict[str, Any]:
+    try:
+        parsed = parse_did(did[:100])
+    except DidError as exc:
+        raise RegistryError(
+            status=422,
+            kind="invalid-did",
+            title="Not a did:ethr / Keine did:ethr",
+            detail=exc.detail,
+            detail_de="keine gültige did:ethr",
+        ) from None
+    registry = manifest.contract("EthereumDIDRegistry")
+    owner = did_owner(service, rpc, manifest)(str(parsed))
+    data = registry.interface.encode_call("nonce", owner)
+    nonce_value = registry.interface.decode_output("nonce", rpc.call(registry.address, data))
+    return {
+        "did": str(parsed),
+        "registry": registry.address,
+        "chain_id": manifest.chain_id,
+        "owner": owner,
+        "nonce": int(nonce_value),
+    }

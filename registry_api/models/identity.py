@@ -1,0 +1,66 @@
+"""Request and response models of the identity domain (sign-in, sessions, credential requests)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+State = Literal["submitted", "awaiting_payment", "approved", "issued", "rejected"]
+DID_EXAMPLE = "did:ethr:0xcb5e:0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
+
+
+class NonceOut(BaseModel):
+    nonce: str = Field(examples=["k3Jd9s0QpLx7mN2aZ"])
+    expires_at: int = Field(description="unix seconds")
+
+
+class SignInIn(BaseModel):
+    message: str = Field(max_length=2048, description="The EIP-4361 message text")
+    signature: str = Field(max_length=200, pattern="^0x[0-9a-fA-F]{130}$")
+
+
+class SessionOut(BaseModel):
+    token: str = Field(description="Bearer token; short-lived, revoked by /auth/logout")
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105  (the scheme)
+    expires_at: int
+    address: str
+    did: str = Field(examples=[DID_EXAMPLE])
+
+
+class RequestIn(BaseModel):
+    type: str = Field(max_length=32, examples=["RESIDENT_PARKING"])
+    claims: dict[str, Any] = Field(
+        examples=[{"zone": "A3", "licensePlate": "AC-EM 1964", "validUntil": "2027-11-30"}]
+    )
+
+
+class RequestOut(BaseModel):
+    id: str
+    type: str
+    state: State
+    did: str
+    reason: str = ""
+    department: str | None = None
+    claims: dict[str, Any] | None = Field(
+        None, description="Personal data; deleted a configured time after completion"
+    )
+    credential_hash: str | None = None
+    credential_offer: str | None = Field(
+        None, description="openid-credential-offer:// URI (approved requests; single-use code)"
+    )
+    created_at: int
+    updated_at: int
+
+
+class RequestsOut(BaseModel):
+    data: list[RequestOut]
+    count: int
+
+
+class ApproveIn(BaseModel):
+    claims: dict[str, Any] | None = Field(None, description="Corrections, merged over the claims")
+
+
+class RejectIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500, examples=["Kein Wohnsitz in der Zone A3"])
