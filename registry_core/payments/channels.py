@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry_core.eip712 import Domain
+from registry_core.keccak import keccak256
 from registry_core.payments.types import OPEN_CHANNEL, VOUCHER
+
+_VOUCHER_TYPEHASH = VOUCHER.typehash
 
 
 def units_started(*, starts_at: int, unit_seconds: int, at: int) -> int:
@@ -31,10 +34,12 @@ def paid_until(*, rate_per_unit: int, unit_seconds: int, starts_at: int, cumulat
 
 
 def voucher_digest(domain: Domain, channel_id: bytes, cumulative_amount: int) -> bytes:
-    """The EIP-712 digest the payer signs for a voucher."""
-    return domain.digest_of(
-        VOUCHER, {"channelId": channel_id, "cumulativeAmount": cumulative_amount}
-    )
+    """The EIP-712 digest the payer signs for a voucher (the hot path: two keccak calls on
+    precomputed prefixes instead of the generic struct encoding; the same bytes)."""
+    if len(channel_id) != 32:
+        raise ValueError(f"a channel id has 32 bytes, not {len(channel_id)}")
+    struct_hash = keccak256(_VOUCHER_TYPEHASH + channel_id + cumulative_amount.to_bytes(32, "big"))
+    return keccak256(b"\x19\x01" + domain.separator + struct_hash)
 
 
 @dataclass(frozen=True)
