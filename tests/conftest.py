@@ -26,6 +26,7 @@ if not importlib.util.find_spec("brownie"):
     from scripts.services import start_gateway, stop
     from scripts.settings import CitySettings
     from tests.credential_fixtures import *  # noqa: F403  (the credential tests' shared fixtures)
+    from tests.payment_fixtures import *  # noqa: F403  (the payment tests' shared fixtures)
 
     def free_port() -> int:
         with socket.socket() as sock:
