@@ -19,13 +19,11 @@ Run: ``python -m scripts.bench_payments [--seconds 3]``. The last lines say met/
 
 from __future__ import annotations
 
-import argparse
+import itertools
 import os
 import socket
 import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +54,7 @@ from registry_core.payments.types import (
 from registry_core.payments.vouchers import ChannelState, Voucher, check_voucher
 from registry_core.rpc import RpcClient
 from registry_core.transactions import Signer
+from scripts.bench_timing import Measured, interleaved, main_with_seconds
 from scripts.chain import EmbeddedChain
 from scripts.demo_city import seed_demo_city
 from scripts.deploy import deploy_city
@@ -69,35 +68,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@dataclass
-class Measured:
-    rate: float  # calls per second (total calls / total time)
-    latencies: list[float]
-
-    def pct(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def interleaved(
-    baseline: Callable[[int], object], subject: Callable[[int], object], seconds: float,
-    chunk: int = 200,
-) -> tuple[Measured, Measured]:  # fmt: skip
-    """``baseline(i)`` and ``subject(i)`` timed call by call in alternating chunks."""
-    samples: tuple[list[float], list[float]] = ([], [])
-    deadline = time.perf_counter() + seconds
-    i = 0
-    while time.perf_counter() < deadline:
-        for calls, fn in zip(samples, (baseline, subject), strict=True):
-            for j in range(chunk):
-                before = time.perf_counter()
-                fn(i + j)
-                calls.append(time.perf_counter() - before)
-        i += chunk
-    base, measured = samples
-    return Measured(len(base) / sum(base), base), Measured(len(measured) / sum(measured), measured)
 
 
 # -- (a) voucher check vs bare recovery -------------------------------------------------------
@@ -136,13 +106,14 @@ def voucher_check_bench(seconds: float) -> tuple[Measured, Measured]:
     recoverable = [v.signature[:64] + bytes([v.signature[64] - 27]) for v in vouchers]
     now = terms.expires_at - 3_600
 
-    def bare(i: int) -> None:
-        PublicKey.from_signature_and_message(
-            recoverable[i % count], digests[i % count], hasher=None
-        )
+    bare_turn, our_turn = itertools.count(), itertools.count()
 
-    def ours(i: int) -> None:
-        body = orjson.loads(bodies[i % count])
+    def bare() -> None:
+        i = next(bare_turn) % count
+        PublicKey.from_signature_and_message(recoverable[i], digests[i], hasher=None)
+
+    def ours() -> None:
+        body = orjson.loads(bodies[next(our_turn) % count])
         voucher = Voucher(
             bytes.fromhex(body["channel_id"][2:]),
             int(body["cumulative_amount"]),
@@ -301,11 +272,7 @@ def run(seconds: float) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--seconds", type=float, default=3.0, help="duration of each rate run")
-    args = parser.parse_args(argv)
-    run(args.seconds)
-    return 0
+    return main_with_seconds(run, __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,15 @@ from typing import Any
 
 import pytest
 from brownie import chain
-from credential_fixtures import LocalKey, b32, local_key, typed_error
+from credential_fixtures import (
+    LocalKey,
+    b32,
+    council,
+    isolation,
+    local_key,
+    stranger,
+    typed_error,
+)
 
 from registry_core.eip712 import Domain, sign_digest
 from registry_core.keccak import keccak256
@@ -214,15 +222,8 @@ def with_nonce(terms: ChannelTerms) -> ChannelTerms:
 # Accounts and deployments
 
 
-@pytest.fixture(autouse=True)
-def isolation(fn_isolation):
-    """Every test starts from the module's deployed state."""
-
-
-@pytest.fixture(scope="module")
-def council(accounts):
-    """An EOA standing in for the council contract."""
-    return accounts[0]
+# ``isolation`` (fn_isolation around every test), ``council`` (an EOA standing in for the council
+# contract, accounts[0]) and ``stranger`` (accounts[9]) are the credential tests' fixtures.
 
 
 @pytest.fixture(scope="module")
@@ -246,11 +247,6 @@ def warden(accounts):
 def relayer(accounts):
     """Sends what payers sign (the API's role); holds no role."""
     return accounts[8]
-
-
-@pytest.fixture(scope="module")
-def stranger(accounts):
-    return accounts[9]
 
 
 @pytest.fixture(scope="module")
