@@ -24,7 +24,8 @@ import {IPaymentAuthorizations} from "./IPaymentAuthorizations.sol";
 /// payer-signed start of the session (at most `MAX_START_DELAY` before the opening block), so the
 /// unit a voucher pays up to is `startsAt + (cumulativeAmount / ratePerUnit) * unitSeconds`
 /// ("paid until"). Settlements are refused from `expiresAt` on; reclaims are possible only from
-/// `expiresAt` on.
+/// `expiresAt` on. While the council has paused the token, every transfer waits, and so do
+/// openings, top-ups, settlements and reclaims (a reclaim still pays the payer after the pause).
 ///
 /// EIP-712 domain: name "City Payment Channels", version "1", this chain and contract (ERC-5267).
 interface IPaymentChannels is IPaymentAuthorizations {

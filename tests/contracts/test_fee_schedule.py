@@ -422,8 +422,20 @@ def test_contract_wallet_pays_with_erc1271(
     """A contract wallet (ERC-1271) signs through its owner key; it pre-approved the schedule."""
     wallet = TestERC1271Owner.deploy(payer.address, {"from": council})
     token.mint(wallet, FEE_AMOUNT, {"from": treasury})
-    # the wallet contract cannot sign a permit; its allowance comes from an approve it sent itself
-    token.approve(fees, FEE_AMOUNT, {"from": brownie.accounts.at(wallet.address, force=True)})
+    # The wallet contract cannot sign a permit; its allowance comes from an approve it sent itself
+    # (anvil lets the test send as the contract's address).
+    web3 = brownie.web3
+    web3.provider.make_request("anvil_impersonateAccount", [wallet.address])
+    tx_hash = web3.eth.send_transaction(
+        {
+            "from": wallet.address,
+            "to": token.address,
+            "data": token.approve.encode_input(fees, FEE_AMOUNT),
+            "gasPrice": 0,
+        }
+    )
+    assert web3.eth.wait_for_transaction_receipt(tx_hash)["status"] == 1
+    web3.provider.make_request("anvil_stopImpersonatingAccount", [wallet.address])
     payment = dict(fee_payment(payer), payer=wallet.address)
     tx = fees.payFee(
         as_fee_tuple(payment), sign_fee(fees, payer, payment), NO_PERMIT, {"from": relayer}
