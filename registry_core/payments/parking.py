@@ -51,6 +51,8 @@ class ChannelLookup(Protocol):
     """Where the officer's check learns a channel's state."""
 
     knowledge: Literal["chain", "bundle"]
+    chain_id: int
+    channels_contract: str  # lower-case 0x address of the city's PaymentChannels
 
     def channel(self, channel_id: bytes) -> OnChainChannel | None:
         """The channel, or None if it is unknown there."""
@@ -65,6 +67,8 @@ class ChainChannels:
     def __init__(self, *, rpc: RpcClient, manifest: DeploymentManifest) -> None:
         self._rpc = rpc
         self._contract = manifest.contract(CHANNELS_CONTRACT)
+        self.chain_id = manifest.chain_id
+        self.channels_contract = self._contract.address.lower()
 
     def channel(self, channel_id: bytes) -> OnChainChannel | None:
         interface = self._contract.interface
@@ -106,6 +110,10 @@ def _local(timestamp: int, pattern: str = "%H:%M") -> str:
 
 
 _INVALID_TEXTS = {
+    "foreign": (
+        "Der Parkschein gilt für eine andere Blockchain oder einen anderen Vertrag als den der Stadt.",
+        "The voucher is for another chain or contract than the city's.",
+    ),
     "signature": (
         "Der Parkschein ist nicht vom Zahler der Parksitzung unterschrieben.",
         "The voucher is not signed by the parking session's payer.",
@@ -139,6 +147,11 @@ def check_parking(parking: ParkingVoucher, *, lookup: ChannelLookup, now: int) -
         de, en = _INVALID_TEXTS[code]
         return result("invalid", code, de, en)
 
+    if (parking.chain_id, parking.channels_contract.lower()) != (
+        lookup.chain_id,
+        lookup.channels_contract,
+    ):
+        return invalid("foreign")
     # The id is recomputed from the terms: the voucher's signature must cover these very terms.
     channel_id = terms.channel_id(parking.domain)
     try:

@@ -125,3 +125,12 @@ def test_a_channel_never_opened_cannot_be_confirmed(opened, lookup, payment_city
 def test_after_the_channel_expired_the_voucher_is_invalid(opened, lookup) -> None:
     terms, parking = opened
     assert check_parking(parking, lookup=lookup, now=terms.expires_at).code == "channel-expired"
+
+
+def test_a_voucher_for_another_contract_or_chain_is_invalid(opened, lookup) -> None:
+    terms, parking = opened
+    for other in (
+        replace(parking, chain_id=1),
+        replace(parking, channels_contract="0x" + "42" * 20),
+    ):
+        assert check_parking(other, lookup=lookup, now=terms.starts_at).code == "foreign"
