@@ -63,6 +63,7 @@ bench: setup
 	$(VENV)/bin/python -m scripts.bench_gateway
 	$(VENV)/bin/python -m scripts.bench_credentials
 	$(VENV)/bin/python -m scripts.bench_registers
+	$(VENV)/bin/python -m scripts.bench_payments
 
 clean:
 	rm -rf build $(VENV) $(TOOLS_VENV) node_modules

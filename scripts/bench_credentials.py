@@ -17,14 +17,12 @@ Run: ``python -m scripts.bench_credentials [--seconds 3]``.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import socket
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from coincurve import PrivateKey
@@ -37,6 +35,7 @@ from registry_core.qr import QrRenderer, encode_payload, qr_info
 from registry_core.rpc import RpcClient
 from registry_core.trust import build_trust_bundle
 from registry_core.verification import ChainSource, TrustBundle, TrustSource, verify
+from scripts.bench_timing import Measured, interleaved, main_with_seconds
 from scripts.chain import EmbeddedChain
 from scripts.credentials_seed import seed_credential_types
 from scripts.demo_city import seed_demo_city
@@ -69,33 +68,6 @@ def bare_signature_check() -> Callable[[], object]:
         assert public.verify(der, message, hasher=lambda m: hashlib.sha256(m).digest())
 
     return check
-
-
-@dataclass
-class Measured:
-    rate: float  # calls per second (total calls / total time)
-    latencies: list[float]
-
-    def pct(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def interleaved(
-    baseline: Callable[[], object], subject: Callable[[], object], seconds: float, chunk: int = 200
-) -> tuple[Measured, Measured]:
-    """``baseline`` and ``subject`` timed call by call in alternating chunks, so that load from
-    other processes on a shared machine hits both alike."""
-    base: list[float] = []
-    measured: list[float] = []
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
-        for calls, fn in ((base, baseline), (measured, subject)):
-            for _ in range(chunk):
-                before = time.perf_counter()
-                fn()
-                calls.append(time.perf_counter() - before)
-    return Measured(len(base) / sum(base), base), Measured(len(measured) / sum(measured), measured)
 
 
 def run(seconds: float) -> None:
@@ -194,11 +166,7 @@ def _bench(rpc: RpcClient, tmp: Path, seconds: float) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--seconds", type=float, default=3.0, help="duration of each rate run")
-    args = parser.parse_args(argv)
-    run(args.seconds)
-    return 0
+    return main_with_seconds(run, __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -67,6 +67,14 @@ PLAN: tuple[Step, ...] = (
         "CredentialStatusRegistry",
         lambda _, a: [a["DepartmentDirectory"], a["TrustedIssuerRegistry"]],
     ),
+    # Payments: the council is the token's admin (grants the treasury role, pauses) and, through
+    # the directory, governs the fee schedule; the channels read tariffs and payees from it.
+    Step("CityToken", lambda _, a: [a["CityCouncil"]]),
+    Step("FeeSchedule", lambda _, a: [a["DepartmentDirectory"], a["CityToken"]]),
+    Step(
+        "PaymentChannels",
+        lambda _, a: [a["DepartmentDirectory"], a["CityToken"], a["FeeSchedule"]],
+    ),
 )
 
 

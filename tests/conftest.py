@@ -31,6 +31,7 @@ if not importlib.util.find_spec("brownie"):
     from scripts.settings import CitySettings
     from tests.browser import launch
     from tests.credential_fixtures import *  # noqa: F403  (the credential tests' shared fixtures)
+    from tests.payment_fixtures import *  # noqa: F403  (the payment tests' shared fixtures)
 
     def free_port() -> int:
         with socket.socket() as sock:

@@ -19,6 +19,7 @@ from eth_utils.address import is_address, to_checksum_address
 
 from registry_core.codes import bytes32_to_code, code_to_bytes32
 from registry_core.errors import RegistryCoreError
+from registry_core.keccak import keccak256
 from registry_core.manifest import DeploymentManifest
 
 ParamKind = Literal["code", "address", "text", "count", "time", "hash"]
@@ -70,8 +71,19 @@ def _from_abi(kind: ParamKind, value: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class CallShape:
+    """How an intent's flat argument list (its params, then its fixed values) becomes the
+    function's arguments (e.g. a struct, or a leading constant) and back."""
+
+    pack: Callable[[list[Any]], list[Any]]
+    # The flat list back from the decoded arguments; None when they are not of this shape.
+    unpack: Callable[[tuple[Any, ...]], tuple[Any, ...] | None]
+
+
+@dataclass(frozen=True)
 class Intent:
-    """One kind of council decision: ``contract.function(*params, *fixed)``."""
+    """One kind of council decision: ``contract.function(*params, *fixed)``, or that flat list
+    in the function's own ``shape``."""
 
     name: str
     contract: str  # the contract's name in the deployment manifest
@@ -81,6 +93,7 @@ class Intent:
     text_en: str
     fixed: tuple[Any, ...] = ()  # trailing arguments the intent sets itself
     in_effect: Callable[[View, Mapping[str, Any]], bool] | None = field(default=None, repr=False)
+    shape: CallShape | None = field(default=None, repr=False)
 
     def decide(self, **args: Any) -> Decision:
         """The decision with these arguments (values as people write them: codes, addresses)."""
@@ -119,7 +132,8 @@ class Decision:
 
     def abi_args(self) -> list[Any]:
         values = [_to_abi(p.kind, self.args[p.name]) for p in self.intent.params]
-        return [*values, *self.intent.fixed]
+        flat = [*values, *self.intent.fixed]
+        return self.intent.shape.pack(flat) if self.intent.shape else flat
 
     def call(self, manifest: DeploymentManifest) -> tuple[str, bytes]:
         """Target address and calldata of the call the council makes."""
@@ -263,6 +277,100 @@ REMOVE_VALIDATOR = Intent(
     in_effect=lambda view, a: not view("ValidatorSet", "isValidator", a["validator"]),
 )  # fmt: skip
 
+# -- payments: the city token (treasury role, pause) and the fee schedule ---------------------------
+
+TREASURY_ROLE = keccak256(b"TREASURY_ROLE")
+_ZERO32 = b"\0" * 32
+_SERVICE = Param("service", "code", "service code, e.g. RESIDENCE_CERT or PARK_ZONE5")
+_NAME_DE = Param("name_de", "text", "German name")
+_NAME_EN = Param("name_en", "text", "English name")
+
+
+def _role_shape(role: bytes) -> CallShape:
+    """``grantRole(role, account)``: the role leads, the intent's params follow."""
+    return CallShape(
+        pack=lambda flat: [role, *flat],
+        unpack=lambda args: tuple(args[1:]) if bytes(args[0]) == role else None,
+    )
+
+
+def _terms_shape(order: tuple[int, ...]) -> CallShape:
+    """``setService(serviceId, ServiceTerms)``: ``order[k]`` is the flat position of the k-th
+    ServiceTerms field (department, amount, unitSeconds, zone, active, departmentManaged, nameDe,
+    nameEn); flat position 0 is the service id."""
+
+    def unpack(args: tuple[Any, ...]) -> tuple[Any, ...]:
+        flat: list[Any] = [args[0], *([None] * len(order))]
+        for field_index, flat_index in enumerate(order):
+            flat[flat_index] = args[1][field_index]
+        return tuple(flat)
+
+    return CallShape(pack=lambda flat: [flat[0], tuple(flat[i] for i in order)], unpack=unpack)
+
+
+def _service_in_effect(view: View, service: str, terms: tuple[Any, ...]) -> bool:
+    try:
+        current, _version = view("FeeSchedule", "service", code_to_bytes32(service))
+    except RegistryCoreError:  # the schedule reverts for a service it does not know
+        return False
+    return tuple(current) == terms
+
+
+SET_FEE = Intent(
+    "set-fee", "FeeSchedule", "setService",
+    (_SERVICE, _DEPARTMENT, Param("amount", "count", "the fee in cents"), _NAME_DE, _NAME_EN),
+    "Gebühr {service} ({name_de}): {amount} Cent an {department}",
+    "Fee {service} ({name_en}): {amount} cents to {department}",
+    fixed=(0, _ZERO32, True, False),  # a one-off fee, active, changed only by the council
+    shape=_terms_shape((1, 2, 5, 6, 7, 8, 3, 4)),
+    in_effect=lambda view, a: _service_in_effect(view, a["service"], (
+        _code(a, "department"), a["amount"], 0, _ZERO32, True, False, a["name_de"], a["name_en"],
+    )),
+)  # fmt: skip
+SET_TARIFF = Intent(
+    "set-tariff", "FeeSchedule", "setService",
+    (_SERVICE, _DEPARTMENT, Param("zone", "code", "zone code, e.g. ZONE5"),
+     Param("rate", "count", "cents per started unit"),
+     Param("unit_seconds", "count", "the unit, e.g. 60 for per started minute"), _NAME_DE, _NAME_EN),
+    "Tarif {service} ({name_de}): {rate} Cent je angefangene {unit_seconds} s in {zone}, an {department}",
+    "Tariff {service} ({name_en}): {rate} cents per started {unit_seconds} s in {zone}, to {department}",
+    fixed=(True, True),  # active; the receiving department may adjust it
+    shape=_terms_shape((1, 3, 4, 2, 7, 8, 5, 6)),
+    in_effect=lambda view, a: _service_in_effect(view, a["service"], (
+        _code(a, "department"), a["rate"], a["unit_seconds"], _code(a, "zone"), True, True,
+        a["name_de"], a["name_en"],
+    )),
+)  # fmt: skip
+SET_PAYEE = Intent(
+    "set-payee", "FeeSchedule", "setPayee", (_DEPARTMENT, _ACCOUNT),
+    "Einnahmen von {department} gehen an {account}", "Income of {department} goes to {account}",
+    in_effect=lambda view, a: view("FeeSchedule", "payeeOf", _code(a, "department")) == a["account"],
+)  # fmt: skip
+GRANT_TREASURY = Intent(
+    "grant-treasury", "CityToken", "grantRole", (_ACCOUNT,),
+    "Konto {account} darf City-Token ausgeben und vernichten (Stadtkasse)",
+    "Account {account} may mint and burn city tokens (treasury)",
+    shape=_role_shape(TREASURY_ROLE),
+    in_effect=lambda view, a: view("CityToken", "hasRole", TREASURY_ROLE, a["account"]),
+)  # fmt: skip
+REVOKE_TREASURY = Intent(
+    "revoke-treasury", "CityToken", "revokeRole", (_ACCOUNT,),
+    "Konto {account} darf keine City-Token mehr ausgeben",
+    "Account {account} may no longer mint or burn city tokens",
+    shape=_role_shape(TREASURY_ROLE),
+    in_effect=lambda view, a: not view("CityToken", "hasRole", TREASURY_ROLE, a["account"]),
+)  # fmt: skip
+PAUSE_TOKEN = Intent(
+    "pause-token", "CityToken", "pause", (),
+    "Alle Zahlungen mit City-Token anhalten", "Stop every city token payment",
+    in_effect=lambda view, a: view("CityToken", "paused"),
+)  # fmt: skip
+UNPAUSE_TOKEN = Intent(
+    "unpause-token", "CityToken", "unpause", (),
+    "Zahlungen mit City-Token wieder zulassen", "Let city token payments run again",
+    in_effect=lambda view, a: not view("CityToken", "paused"),
+)  # fmt: skip
+
 INTENTS: dict[str, Intent] = {
     intent.name: intent
     for intent in (
@@ -272,6 +380,7 @@ INTENTS: dict[str, Intent] = {
         ALLOW_REGISTER_CREATOR, DENY_REGISTER_CREATOR,
         ADD_MEMBER, REMOVE_MEMBER, CHANGE_THRESHOLD,
         ADD_VALIDATOR, REMOVE_VALIDATOR,
+        SET_FEE, SET_TARIFF, SET_PAYEE, GRANT_TREASURY, REVOKE_TREASURY, PAUSE_TOKEN, UNPAUSE_TOKEN,
     )
 }  # fmt: skip
 
@@ -289,14 +398,13 @@ def decode_decision(manifest: DeploymentManifest, target: str, data: bytes) -> D
     call = manifest.contract(contract_name).interface.decode_call(data)
     if call is None:
         raise CouncilIntentError(f"the calldata is no call of {contract_name}")
-    function, values = call.name, tuple(call.args.values())
+    function, raw = call.name, tuple(call.args.values())
     for intent in INTENTS.values():
+        if intent.contract != contract_name or intent.function != function:
+            continue
+        values = intent.shape.unpack(raw) if intent.shape else raw
         count = len(intent.params)
-        if (
-            intent.contract == contract_name
-            and intent.function == function
-            and tuple(values[count:]) == intent.fixed
-        ):
+        if values is not None and tuple(values[count:]) == intent.fixed:
             args = {
                 p.name: _from_abi(p.kind, v) for p, v in zip(intent.params, values, strict=False)
             }

@@ -35,6 +35,13 @@ SAMPLE: dict[str, Any] = {
     "accreditation": 7,
     "threshold": 2,
     "validator": Account.create().address,
+    "service": "PARK_ZONE5",
+    "amount": 1_200,
+    "name_de": "Parken Zone 5",
+    "name_en": "Parking zone 5",
+    "zone": "ZONE5",
+    "rate": 5,
+    "unit_seconds": 60,
 }
 
 
