@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -47,6 +47,34 @@ MAX_GAS = 10_000_000  # a third of the chain's block gas limit
 
 def new_write_id() -> str:
     return secrets.token_hex(16)
+
+
+def new_write(
+    *,
+    department: str,
+    signer: str,
+    planner: str,
+    kind: str,
+    target: str,
+    payload: dict[str, Any] | None = None,
+    reference: str | None = None,
+    **fields: Any,
+) -> Write:
+    """A pending outbox row (not yet in any session); ``fields`` are the planner's own columns."""
+    if planner not in PLANNERS:
+        raise ValueError(f"unknown planner {planner!r}")
+    return Write(
+        id=new_write_id(),
+        department=department,
+        signer=signer,
+        planner=planner,
+        kind=kind,
+        target=target,
+        payload=payload,
+        reference=reference,
+        status="pending",
+        **fields,
+    )
 
 
 def enqueue_call(
@@ -71,8 +99,7 @@ def enqueue_call(
         raise ValueError(f"calldata must be 1..{MAX_CALLDATA} bytes, not {len(data)}")
     if not 21_000 <= gas <= MAX_GAS:
         raise ValueError(f"gas must be 21000..{MAX_GAS}, not {gas}")
-    write = Write(
-        id=new_write_id(),
+    write = new_write(
         department=department,
         signer=signer,
         planner="call",
@@ -80,7 +107,6 @@ def enqueue_call(
         target=target,
         payload={"data": "0x" + data.hex(), "gas": gas},
         reference=reference,
-        status="pending",
     )
     session.add(write)
     return write

@@ -33,7 +33,7 @@ from sqlmodel import Session, col, select
 from registry_api.chain import credential_status
 from registry_api.chain.directory import DepartmentStatusCache
 from registry_api.chain.keys import SigningKey
-from registry_api.chain.outbox import WriteState, new_write_id
+from registry_api.chain.outbox import WriteState, new_write
 from registry_api.chain.planning.credentials import (
     BATCH,
     ISSUE,
@@ -273,65 +273,45 @@ class CredentialService:
         except (IssuanceError, DidError) as exc:
             raise invalid_credential(exc) from exc
         hashes = [credential_hash(jwt) for jwt in jwts]
-        write_id = new_write_id()
+        members: list[tuple[str | None, list[str] | None]]  # each one's root and proof, if known
         if batch:
             leaves = [credential_leaf(h) for h in hashes]
             tree = MerkleTree.of_leaves(leaves)
-            session.add(
-                Write(
-                    id=write_id,
-                    kind=BATCH,
-                    target=STATUS_REGISTRY,
-                    payload={"root": _hex(tree.root), "type": code, "count": len(jwts)},
-                    reference=_hex(tree.root),
-                    merkle_root=_hex(tree.root),
-                    status="pending",
-                    department=department,
-                    signer=signer,
-                    planner="credentials",
-                )
-            )
-            for position, (jwt, digest, leaf) in enumerate(zip(jwts, hashes, leaves, strict=True)):
-                session.add(
-                    IssuedCredential(
-                        credential_hash=_hex(digest),
-                        department=department,
-                        type_code=code,
-                        jwt=jwt,
-                        write_id=write_id,
-                        position=position,
-                        merkle_root=_hex(tree.root),
-                        proof=[_hex(p) for p in tree.proof(leaf)],
-                    )
-                )
+            root = _hex(tree.root)
+            payload: dict[str, Any] = {"root": root, "type": code, "count": len(jwts)}
+            write = new_write(
+                department=department, signer=signer, planner="credentials", kind=BATCH,
+                target=STATUS_REGISTRY, payload=payload, reference=root, merkle_root=root,
+            )  # fmt: skip
+            members = [(root, [_hex(p) for p in tree.proof(leaf)]) for leaf in leaves]
         else:
-            (jwt,), (digest,) = jwts, hashes
-            session.add(
-                Write(
-                    id=write_id,
-                    kind=ISSUE,
-                    target=STATUS_REGISTRY,
-                    payload={
-                        "hash": _hex(digest),
-                        "type": code,
-                        "levels": proof_levels_that_fit(jwt),
-                    },
-                    reference=_hex(digest),
-                    status="pending",
-                    department=department,
-                    signer=signer,
-                    planner="credentials",
-                )
-            )
+            payload = {
+                "hash": _hex(hashes[0]),
+                "type": code,
+                "levels": proof_levels_that_fit(jwts[0]),
+            }
+            write = new_write(
+                department=department, signer=signer, planner="credentials", kind=ISSUE,
+                target=STATUS_REGISTRY, payload=payload, reference=_hex(hashes[0]),
+            )  # fmt: skip
+            members = [(None, None)]  # root and proof: the sender's, on the outbox row
+        session.add(write)
+        for position, (jwt, digest, (root_hex, proof)) in enumerate(
+            zip(jwts, hashes, members, strict=True)
+        ):
             session.add(
                 IssuedCredential(
                     credential_hash=_hex(digest),
                     department=department,
                     type_code=code,
                     jwt=jwt,
-                    write_id=write_id,
+                    write_id=write.id,
+                    position=position,
+                    merkle_root=root_hex,
+                    proof=proof,
                 )
             )
+        write_id = write.id
         return IssueAccepted(
             write_id=write_id,
             status="pending",
@@ -478,17 +458,10 @@ class CredentialService:
                 error = None  # no verdict now: the write queues and the chain decides
             if error is not None:
                 raise chain_refusal(error)
-        write = Write(
-            id=new_write_id(),
-            department=department,
-            signer=signer,
-            planner="credentials",
-            kind=STATUS,
-            target=STATUS_REGISTRY,
-            payload=payload,
-            reference=_hex(digest),
-            status="pending",
-        )
+        write = new_write(
+            department=department, signer=signer, planner="credentials", kind=STATUS,
+            target=STATUS_REGISTRY, payload=payload, reference=_hex(digest),
+        )  # fmt: skip
         session.add(write)
         return StatusChangeAccepted(
             write_id=write.id,

@@ -13,10 +13,13 @@ or anchoring (``api/idempotency.py``, :class:`AwaitedWrite`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlmodel import Session
 
 from registry_api.api import idempotency
 from registry_api.api.deps import (
@@ -48,6 +51,7 @@ from registry_core.credential_types import CREDENTIAL_TYPES
 from registry_core.issuance import CredentialRequest
 from registry_core.manifest import DeploymentManifest
 from registry_core.qr import QrPayloadError, decode_payload, encode_payload, qr_info
+from registry_core.rpc import RpcClient
 from registry_core.vc import CredentialFormatError, Envelope
 
 router = APIRouter(prefix="/credentials", tags=["credentials"])
@@ -160,38 +164,111 @@ def _status_refused(action: str) -> tuple[str, str, str]:
     )
 
 
-def _writer(
+@dataclass(frozen=True)
+class _CredentialWrite:
+    """A department's credential write: its store sessions, chain, service and Idempotency-Key."""
+
+    request: Request
+    session: Session
+    read_session: Session
+    department: Department
+    key: str | None
+    service: CredentialService
+    rpc: RpcClient
+    manifest: DeploymentManifest
+
+    def _awaited(self) -> idempotency.AwaitedWrite:
+        return idempotency.AwaitedWrite(
+            request=self.request,
+            session=self.session,
+            read_session=self.read_session,
+            department=self.department.code,
+            key=self.key,
+            pipeline=self.request.app.state.pipeline,
+            wait_seconds=self.service.settings.credential_wait_seconds,
+        )
+
+    async def issue(
+        self, body: BaseModel, code: str, requests: list[CredentialRequest], *, batch: bool
+    ) -> Any:
+        rules.require_issue_scope(self.department, code)
+
+        def settle(write_id: str) -> idempotency.Final | None:
+            found = self.service.issuance(
+                self.read_session,
+                department=self.department.code,
+                write_id=write_id,
+                manifest=self.manifest,
+            )
+            if found.status == "failed":
+                raise rules.chain_refusal(found.error or "the chain refused the anchoring")
+            answer = found.batch if batch else found.credential
+            return (201, answer) if found.status == "anchored" and answer is not None else None
+
+        return await self._awaited().run(
+            body,
+            accept=lambda: self.service.issue(
+                self.session,
+                department=self.department.code,
+                rpc=self.rpc,
+                manifest=self.manifest,
+                code=code,
+                requests=requests,
+                batch=batch,
+            ),
+            settle=settle,
+        )
+
+    async def change_status(self, body: StatusChange, action: str, credential_hash: str) -> Any:
+        rules.require_status_scope(self.department, action)
+        digest = rules.digest_of(credential_hash)
+
+        def accept() -> StatusChangeAccepted:
+            try:
+                envelope = Envelope.parse(body.credential) if body.credential else None
+            except CredentialFormatError as exc:
+                raise rules.invalid_credential(exc) from exc
+            return self.service.change_status(
+                self.session,
+                department=self.department.code,
+                rpc=self.rpc,
+                manifest=self.manifest,
+                action=action,
+                digest=digest,
+                reason_code=body.reason_code,
+                envelope=envelope,
+            )
+
+        def settle(write_id: str) -> idempotency.Final | None:
+            state = self.service.write_state(self.read_session, write_id)
+            if state.status == "failed":
+                raise rules.chain_refusal(state.error or "the chain refused the status change")
+            if state.status != "anchored":
+                return None
+            status = self.service.status(
+                self.read_session, rpc=self.rpc, manifest=self.manifest, digest=digest
+            )
+            return 200, status
+
+        return await self._awaited().run(body, accept=accept, settle=settle)
+
+
+def _credential_write(
     request: Request,
     session: SessionDep,
     read_session: ReadSessionDep,
-    department: Department,
-    key: str | None,
-    service: CredentialService,
-) -> idempotency.AwaitedWrite:
-    return idempotency.AwaitedWrite(
-        request=request,
-        session=session,
-        read_session=read_session,
-        department=department.code,
-        key=key,
-        pipeline=request.app.state.pipeline,
-        wait_seconds=service.settings.credential_wait_seconds,
+    department: CurrentDepartment,
+    service: CredentialServiceDep,
+    rpc: RpcDep,
+    manifest: ManifestDep,
+    idempotency_key: IdempotencyKey = None,
+) -> _CredentialWrite:
+    return _CredentialWrite(
+        request, session, read_session, department, idempotency_key, service, rpc, manifest
     )
 
 
-def _issuance_settled(
-    service: CredentialService,
-    read_session: ReadSessionDep,
-    department: str,
-    manifest: DeploymentManifest,
-    write_id: str,
-) -> IssuanceStatus | None:
-    found = service.issuance(
-        read_session, department=department, write_id=write_id, manifest=manifest
-    )
-    if found.status == "failed":
-        raise rules.chain_refusal(found.error or "the chain refused the anchoring")
-    return found if found.status == "anchored" else None
+CredentialWriteDep = Annotated[_CredentialWrite, Depends(_credential_write)]
 
 
 @router.get("/types", summary="Credential types with their JSON Schemas")
@@ -216,37 +293,9 @@ def credential_types() -> list[dict[str, Any]]:
     summary="Issue a credential to a holder DID (department API key)",
     responses=_awaited_write(201, "/credentials", _ISSUE_REFUSED, IssueAccepted),
 )
-async def issue(
-    request: Request,
-    body: IssueRequest,
-    department: CurrentDepartment,
-    service: CredentialServiceDep,
-    rpc: RpcDep,
-    manifest: ManifestDep,
-    session: SessionDep,
-    read_session: ReadSessionDep,
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
-    rules.require_issue_scope(department, body.type)
-    writer = _writer(request, session, read_session, department, idempotency_key, service)
-
-    def settle(write_id: str) -> idempotency.Final | None:
-        found = _issuance_settled(service, read_session, department.code, manifest, write_id)
-        return None if found is None or found.credential is None else (201, found.credential)
-
-    return await writer.run(
-        body,
-        accept=lambda: service.issue(
-            session,
-            department=department.code,
-            rpc=rpc,
-            manifest=manifest,
-            code=body.type,
-            requests=[CredentialRequest(body.holder_did, body.claims, body.valid_until)],
-            batch=False,
-        ),
-        settle=settle,
-    )
+async def issue(body: IssueRequest, write: CredentialWriteDep) -> Any:
+    request = CredentialRequest(body.holder_did, body.claims, body.valid_until)
+    return await write.issue(body, body.type, [request], batch=False)
 
 
 @router.post(
@@ -256,37 +305,9 @@ async def issue(
     summary="Issue many credentials of one type, anchored as one Merkle root",
     responses=_awaited_write(201, "/credentials/batch", _ISSUE_REFUSED, IssueAccepted),
 )
-async def issue_batch(
-    request: Request,
-    body: BatchIssueRequest,
-    department: CurrentDepartment,
-    service: CredentialServiceDep,
-    rpc: RpcDep,
-    manifest: ManifestDep,
-    session: SessionDep,
-    read_session: ReadSessionDep,
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
-    rules.require_issue_scope(department, body.type)
-    writer = _writer(request, session, read_session, department, idempotency_key, service)
-
-    def settle(write_id: str) -> idempotency.Final | None:
-        found = _issuance_settled(service, read_session, department.code, manifest, write_id)
-        return None if found is None or found.batch is None else (201, found.batch)
-
-    return await writer.run(
-        body,
-        accept=lambda: service.issue(
-            session,
-            department=department.code,
-            rpc=rpc,
-            manifest=manifest,
-            code=body.type,
-            requests=[CredentialRequest(i.holder_did, i.claims, i.valid_until) for i in body.items],
-            batch=True,
-        ),
-        settle=settle,
-    )
+async def issue_batch(body: BatchIssueRequest, write: CredentialWriteDep) -> Any:
+    requests = [CredentialRequest(i.holder_did, i.claims, i.valid_until) for i in body.items]
+    return await write.issue(body, body.type, requests, batch=True)
 
 
 @router.get(
@@ -309,47 +330,8 @@ def issuance(
 def _status_route(action: str, summary: str) -> None:
     """``POST /credentials/{hash}/{action}``: the three status changes differ only in action."""
 
-    async def change(
-        request: Request,
-        credential_hash: str,
-        body: StatusChange,
-        department: CurrentDepartment,
-        service: CredentialServiceDep,
-        rpc: RpcDep,
-        manifest: ManifestDep,
-        session: SessionDep,
-        read_session: ReadSessionDep,
-        idempotency_key: IdempotencyKey = None,
-    ) -> Any:
-        rules.require_status_scope(department, action)
-        writer = _writer(request, session, read_session, department, idempotency_key, service)
-        digest = rules.digest_of(credential_hash)
-
-        def accept() -> StatusChangeAccepted:
-            try:
-                envelope = Envelope.parse(body.credential) if body.credential else None
-            except CredentialFormatError as exc:
-                raise rules.invalid_credential(exc) from exc
-            return service.change_status(
-                session,
-                department=department.code,
-                rpc=rpc,
-                manifest=manifest,
-                action=action,
-                digest=digest,
-                reason_code=body.reason_code,
-                envelope=envelope,
-            )
-
-        def settle(write_id: str) -> idempotency.Final | None:
-            state = service.write_state(read_session, write_id)
-            if state.status == "failed":
-                raise rules.chain_refusal(state.error or "the chain refused the status change")
-            if state.status != "anchored":
-                return None
-            return 200, service.status(read_session, rpc=rpc, manifest=manifest, digest=digest)
-
-        return await writer.run(body, accept=accept, settle=settle)
+    async def change(credential_hash: str, body: StatusChange, write: CredentialWriteDep) -> Any:
+        return await write.change_status(body, action, credential_hash)
 
     router.post(
         f"/{{credential_hash}}/{action}",

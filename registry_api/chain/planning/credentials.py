@@ -93,46 +93,34 @@ def groups_that_fit(writes: Sequence[WriteRow], most: int) -> list[list[WriteRow
     return groups
 
 
+def _anchor_batch(
+    manifest: DeploymentManifest, root: bytes, type_code: str, count: int, gas: int,
+    placements: list[Placement],
+) -> Call:  # fmt: skip
+    data = contracts.encode(
+        manifest, STATUS_REGISTRY, "anchorBatch", root, code_to_bytes32(type_code), count
+    )
+    return Call(STATUS_REGISTRY, "anchorBatch", data, gas, placements)
+
+
 def _group(
     type_code: str, writes: Sequence[WriteRow], manifest: DeploymentManifest, limits: Limits
 ) -> Call:
     leaves = [credential_leaf(_b32(w.payload["hash"])) for w in writes]
     tree = MerkleTree.of_leaves(leaves)
-    return Call(
-        target=STATUS_REGISTRY,
-        function="anchorBatch",
-        data=contracts.encode(
-            manifest,
-            STATUS_REGISTRY,
-            "anchorBatch",
-            tree.root,
-            code_to_bytes32(type_code),
-            len(writes),
-        ),
-        gas=scaled(GAS["anchorBatch"], limits, max(w.replans for w in writes)),
-        placements=[
-            Placement(seq=w.seq, write_id=w.id, leaf=leaf, root=tree.root, proof=tree.proof(leaf))
-            for w, leaf in zip(writes, leaves, strict=True)
-        ],
-    )
+    placements = [
+        Placement(seq=w.seq, write_id=w.id, leaf=leaf, root=tree.root, proof=tree.proof(leaf))
+        for w, leaf in zip(writes, leaves, strict=True)
+    ]
+    gas = scaled(GAS["anchorBatch"], limits, max(w.replans for w in writes))
+    return _anchor_batch(manifest, tree.root, type_code, len(writes), gas, placements)
 
 
 def _batch(write: WriteRow, manifest: DeploymentManifest, limits: Limits) -> Call:
-    payload = write.payload
-    return Call(
-        target=STATUS_REGISTRY,
-        function="anchorBatch",
-        data=contracts.encode(
-            manifest,
-            STATUS_REGISTRY,
-            "anchorBatch",
-            _b32(payload["root"]),
-            code_to_bytes32(payload["type"]),
-            int(payload["count"]),
-        ),
-        gas=scaled(GAS["anchorBatch"], limits, write.replans),
-        placements=[Placement(seq=write.seq, write_id=write.id, root=_b32(payload["root"]))],
-    )
+    root, payload = _b32(write.payload["root"]), write.payload
+    placements = [Placement(seq=write.seq, write_id=write.id, root=root)]
+    gas = scaled(GAS["anchorBatch"], limits, write.replans)
+    return _anchor_batch(manifest, root, payload["type"], int(payload["count"]), gas, placements)
 
 
 def _status(write: WriteRow, manifest: DeploymentManifest, limits: Limits) -> Call:

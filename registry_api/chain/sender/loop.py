@@ -237,10 +237,12 @@ class Sender:
         plans = plan_round(
             writes, planners=PLANNERS, loaded=loaded, manifest=manifest, limits=self.limits
         )
-        # Gaps left by refused transactions come first; any gap no write fills gets a filler, so
-        # the accepted transactions behind it can be mined.
-        nonces = self.nonces.take(max(len(plans), len(self.nonces.gaps)))
-        plans += [_filler() for _ in range(len(nonces) - len(plans))]
+        # A gap left by a transaction refused for good, with accepted transactions waiting behind
+        # it in the node's pool, is filled by a transaction that does nothing (so no write runs
+        # before the writes of those transactions); the writes get the nonces after them.
+        gaps = self.nonces.gaps
+        plans = [_filler() for _ in gaps] + plans
+        nonces = self.nonces.take(len(plans))
         rows = self._sign(manifest, plans, nonces)
         self._persist(plans, rows)
         self.nonces.commit(nonces)
@@ -386,18 +388,7 @@ class Sender:
             session.execute(
                 update(ChainTx).where(col(ChainTx.id) == tx_id).values(status="replaced")
             )
-            session.execute(
-                update(Write)
-                .where(col(Write.tx_id) == tx_id)
-                .values(
-                    status="pending",
-                    tx_id=None,
-                    call_index=None,
-                    leaf=None,
-                    merkle_root=None,
-                    proof=None,
-                )
-            )
+            receipts.plan_again(session, col(Write.tx_id) == tx_id)
 
     def _refuse(self, session: Session, refused: Sequence[tuple[Answer, str]]) -> None:
         """Refused for good: the writes fail with the reason, the nonce is free again."""

@@ -184,6 +184,25 @@ def store_settlement(session: Session, settlement: Settlement) -> None:
         _replan(session, (col(Write.tx_id) == tx_id) & (col(Write.call_index) == index))
 
 
+def plan_again(session: Session, which: Any, **extra: Any) -> None:
+    """The writes go back to pending, without their place in a transaction: planned anew."""
+    session.execute(
+        update(Write)
+        .where(which)
+        .values(
+            status="pending",
+            anchored_at=None,
+            error=None,
+            tx_id=None,
+            call_index=None,
+            leaf=None,
+            merkle_root=None,
+            proof=None,
+            **extra,
+        )
+    )
+
+
 def _replan(session: Session, which: Any) -> None:
     """Out of gas: plan the writes again (alone, more gas), or fail them after MAX_REPLANS."""
     session.execute(
@@ -196,22 +215,7 @@ def _replan(session: Session, which: Any) -> None:
             error=f"{OUT_OF_GAS} {MAX_REPLANS + 1} times (or reverted without a reason)",
         )
     )
-    session.execute(
-        update(Write)
-        .where(which)
-        .where(col(Write.replans) < MAX_REPLANS)
-        .values(
-            status="pending",
-            anchored_at=None,
-            error=None,
-            tx_id=None,
-            call_index=None,
-            leaf=None,
-            merkle_root=None,
-            proof=None,
-            replans=Write.replans + 1,
-        )
-    )
+    plan_again(session, which & (col(Write.replans) < MAX_REPLANS), replans=Write.replans + 1)
 
 
 def reopen_lost(engine: Engine, signer: str, chain_nonce: int) -> int:
