@@ -39,6 +39,9 @@ from tests.api.conftest import PASSPHRASE
 from tests.conftest import free_port
 
 DEPARTMENTS = ("FB02", "FB33", "FB32")
+# Test fixtures only: keys of the local test chain encrypted with a cheap scrypt (n = 16), so that
+# every API and worker process of a fault test unlocks them at once.
+TEST_FIXTURE_SCRYPT_N = 16
 PERMIT = {"licensePlate": "AC-F 1", "zone": "B2"}
 SCHEMA = {"type": "object", "required": ["n"], "properties": {"n": {"type": "string"}}}
 
@@ -50,14 +53,18 @@ class FaultKeys:
     credentials: dict[str, LocalAccount]  # vc-<code>
 
 
+def _create(keystore: Keystore, name: str) -> LocalAccount:
+    return keystore.create(name, PASSPHRASE, scrypt_n=TEST_FIXTURE_SCRYPT_N)
+
+
 def fault_keys(
     *, rpc: RpcClient, manifest: DeploymentManifest, council: list[LocalAccount], keys_dir: Path
 ) -> FaultKeys:
     """New register and credential keys of the three departments (test-only keys); FB02 and FB33
     may create registers."""
     keystore = Keystore(keys_dir)
-    registers = {c: keystore.create(f"dept-{c.lower()}", PASSPHRASE) for c in DEPARTMENTS}
-    credentials = {c: keystore.create(f"vc-{c.lower()}", PASSPHRASE) for c in DEPARTMENTS}
+    registers = {c: _create(keystore, f"dept-{c.lower()}") for c in DEPARTMENTS}
+    credentials = {c: _create(keystore, f"vc-{c.lower()}") for c in DEPARTMENTS}
     seed_demo_city(rpc=rpc, manifest=manifest, council=council, accounts=registers)
     seed_demo_city(rpc=rpc, manifest=manifest, council=council, accounts=credentials)
     allow_register_creators(rpc=rpc, manifest=manifest, council=council, codes=["FB02", "FB33"])
@@ -76,8 +83,8 @@ def own_department(
     """A department of the test's own (so suspending it touches nobody else): a register key and
     a credential key, allowed to create registers and accredited for ``credential_type``."""
     keystore = Keystore(keys_dir)
-    register_key = keystore.create(f"dept-{code.lower()}", PASSPHRASE)
-    credential_key = keystore.create(f"vc-{code.lower()}", PASSPHRASE)
+    register_key = _create(keystore, f"dept-{code.lower()}")
+    credential_key = _create(keystore, f"vc-{code.lower()}")
     decisions = [
         ADD_DEPARTMENT.decide(department=code, name=f"Test department {code}"),
         ADD_ACCOUNT.decide(department=code, account=register_key.address),
