@@ -13,16 +13,24 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from sqlalchemy import Engine, delete, func
+from sqlmodel import Session, col, create_engine, select
 
 from registry_api.chain import hub
+from registry_api.core.db import make_engine, session_scope, upgrade
+from registry_api.models.tables import SenderLease, Write
 from registry_core.council import (
     ACCREDIT_TYPE,
     ADD_ACCOUNT,
@@ -30,12 +38,14 @@ from registry_core.council import (
     ALLOW_REGISTER_CREATOR,
     decide_missing,
 )
+from registry_core.did import make_did
 from registry_core.keystore import Keystore
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
 from scripts.demo_city import seed_demo_city
 from scripts.demo_registers import allow_register_creators
-from tests.api.conftest import PASSPHRASE
+from tests.api.conftest import PASSPHRASE, make_key
+from tests.api_process import poll
 from tests.conftest import free_port
 
 DEPARTMENTS = ("FB02", "FB33", "FB32")
@@ -113,6 +123,84 @@ def api_env(
         "CITY_API_CREDENTIAL_KEYS": json.dumps({"FB32": "vc-fb32"}),
         "CITY_API_INDEXER_POLL_SECONDS": "5",
     }
+
+
+def keys_fixture() -> Any:
+    """A module-scoped ``keys`` fixture: the fault test module's own keys
+    (``keys = keys_fixture()`` in the module)."""
+
+    @pytest.fixture(scope="module")
+    def keys(
+        gateway_rpc: RpcClient, credential_city: Any, tmp_path_factory: pytest.TempPathFactory
+    ) -> FaultKeys:
+        return fault_keys(
+            rpc=gateway_rpc,
+            manifest=credential_city.manifest,
+            council=credential_city.council,
+            keys_dir=tmp_path_factory.mktemp("fault-keys"),
+        )
+
+    return keys
+
+
+@contextmanager
+def held_back(engine: Engine, signers: list[str]) -> Iterator[None]:
+    """Another live owner (elsewhere) holds the signers' leases: their senders wait."""
+    with session_scope(engine) as session:
+        for signer in signers:
+            session.merge(
+                SenderLease(
+                    signer=signer,
+                    owner="elsewhere:1:test",
+                    expires_at=datetime.now(UTC) + timedelta(minutes=5),
+                )
+            )
+    try:
+        yield
+    finally:
+        with session_scope(engine) as session:
+            session.execute(delete(SenderLease).where(col(SenderLease.signer).in_(signers)))
+
+
+def drain(database_url: str, *, timeout: float = 120.0) -> dict[str, int]:
+    """Wait until no write is pending, submitted or held; the outbox's counts by status then."""
+    engine = create_engine(database_url)
+
+    def settled() -> dict[str, int] | None:
+        with Session(engine) as session:
+            rows = session.exec(select(Write.status, func.count()).group_by(Write.status)).all()
+        counts = {status: int(count) for status, count in rows}
+        return None if any(counts.get(s) for s in ("pending", "submitted", "held")) else counts
+
+    try:
+        return poll(settled, timeout=timeout, what="every accepted write to be settled")
+    finally:
+        engine.dispose()
+
+
+def prepare_store(database_url: str) -> tuple[str, str]:
+    """Migrate the store; API keys of FB33 (every register) and FB32 (parking permits)."""
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    try:
+        return make_key(engine, "FB33", ["*"]), make_key(engine, "FB32", [], ["PARKING_PERMIT"])
+    finally:
+        engine.dispose()
+
+
+def create_register(api_url: str, token: str, register_id: str) -> None:
+    """Create a register through the API and wait (bounded) until it is anchored."""
+    with httpx.Client(base_url=api_url, headers={"X-API-Key": token}, timeout=30) as client:
+        created = client.post(
+            "/registers", json={"id": register_id, "name": register_id.title(), "schema": SCHEMA}
+        )
+        assert created.status_code == 202, created.text
+        url = f"/writes/{created.json()['write_id']}"
+        poll(
+            lambda: client.get(url).json()["status"] == "anchored",
+            timeout=120,
+            what=f"register {register_id} to be anchored",
+        )
 
 
 # ---- a load of keyed requests -----------------------------------------------------------------
@@ -198,6 +286,36 @@ class Load:
                 else:
                     raise AssertionError(f"request {request.key} was never answered")
         return again
+
+
+def bulk_requests(register_id: str, count: int, size: int, prefix: str) -> list[Request]:
+    """``count`` bulk creates of ``size`` records each."""
+    return [
+        Request(
+            "POST",
+            f"/registers/{register_id}/records/bulk",
+            {"records": [{"n": f"{prefix}{i}-{j}"} for j in range(size)]},
+            f"{prefix}-bulk-{register_id}-{i}",
+        )
+        for i in range(count)
+    ]
+
+
+def issuance_requests(count: int, prefix: str) -> list[Request]:
+    """``count`` single parking permits to new holders."""
+    return [
+        Request(
+            "POST",
+            "/credentials",
+            {
+                "type": "PARKING_PERMIT",
+                "holder_did": make_did(Account.create().address, 52062),
+                "claims": PERMIT,
+            },
+            f"{prefix}-cred-{i}",
+        )
+        for i in range(count)
+    ]
 
 
 # ---- counts from the chain --------------------------------------------------------------------

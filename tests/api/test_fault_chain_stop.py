@@ -20,26 +20,24 @@ import httpx
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from sqlmodel import Session, col, create_engine, func, select
 
-from registry_api.core.db import make_engine, upgrade
-from registry_api.models.tables import Write
-from registry_core.did import make_did
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
 from scripts.chain import EmbeddedChain
 from scripts.credentials_seed import seed_credential_types
 from scripts.deploy import deploy_city
-from tests.api.conftest import make_key
 from tests.api.faults import (
-    PERMIT,
-    SCHEMA,
     FaultKeys,
     Load,
     Request,
     api_env,
+    bulk_requests,
+    create_register,
     credential_roots,
+    drain,
     fault_keys,
+    issuance_requests,
+    prepare_store,
     register_batches,
     register_singles,
 )
@@ -100,28 +98,7 @@ def _requests(
         )
         for i in range(singles)
     ]
-    records.append(
-        Request(
-            "POST",
-            f"/registers/{register_id}/records/bulk",
-            {"records": [{"n": f"{phase}b{i}"} for i in range(100)]},
-            f"{phase}-bulk",
-        )
-    )
-    credentials = [
-        Request(
-            "POST",
-            "/credentials",
-            {
-                "type": "PARKING_PERMIT",
-                "holder_did": make_did(Account.create().address, 52062),
-                "claims": PERMIT,
-            },
-            f"{phase}-c{i}",
-        )
-        for i in range(issues)
-    ]
-    return records, credentials
+    return records + bulk_requests(register_id, 1, 100, phase), issuance_requests(issues, phase)
 
 
 def test_writes_queue_while_the_chain_is_away_and_drain_when_it_is_back(
@@ -129,11 +106,7 @@ def test_writes_queue_while_the_chain_is_away_and_drain_when_it_is_back(
 ) -> None:
     started = time.monotonic()
     database_url = f"sqlite:///{tmp_path / 'registry.db'}"
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    registers_key = make_key(engine, "FB33", ["*"])
-    credentials_key = make_key(engine, "FB32", [], ["PARKING_PERMIT"])
-    engine.dispose()
+    registers_key, credentials_key = prepare_store(database_url)
     env = api_env(
         gateway_url=own_city.gateway_url,
         deployments_dir=own_city.deployments_dir,
@@ -151,22 +124,7 @@ def test_writes_queue_while_the_chain_is_away_and_drain_when_it_is_back(
         client = httpx.Client(base_url=api.url, timeout=30)
         registers = Load(api.url, {"X-API-Key": registers_key}, threads=4)
         credentials = Load(api.url, {"X-API-Key": credentials_key}, threads=10)
-        created = client.post(
-            "/registers",
-            json={"id": register_id, "name": "Away", "schema": SCHEMA},
-            headers={"X-API-Key": registers_key},
-        )
-        assert created.status_code == 202, created.text
-        poll(
-            lambda: (
-                client.get(
-                    f"/writes/{created.json()['write_id']}", headers={"X-API-Key": registers_key}
-                ).json()["status"]
-                == "anchored"
-            ),
-            timeout=120,
-            what="the register",
-        )
+        create_register(api.url, registers_key, register_id)
         before = _requests(register_id, "a", 20, 10)
         registers.run(before[0])
         credentials.run(before[1])
@@ -192,26 +150,9 @@ def test_writes_queue_while_the_chain_is_away_and_drain_when_it_is_back(
 
         own_city.chain.start()
         back_at = time.monotonic()
-        probe = create_engine(database_url)
-
-        def unsettled() -> int:
-            with Session(probe) as session:
-                return int(
-                    session.exec(
-                        select(func.count())
-                        .select_from(Write)
-                        .where(col(Write.status).in_(("pending", "submitted", "held")))
-                    ).one()
-                )
-
-        poll(lambda: unsettled() == 0, timeout=120, what="the queued writes to drain")
+        failed = drain(database_url).get("failed", 0)
         drain_seconds = time.monotonic() - back_at
         poll(lambda: client.get("/ready").status_code == 200, timeout=30, what="/ready again")
-        with Session(probe) as session:
-            failed = session.exec(
-                select(func.count()).select_from(Write).where(Write.status == "failed")
-            ).one()
-        probe.dispose()
         with RpcClient(own_city.gateway_url) as rpc:
             batches = register_batches(rpc, own_city.manifest, register_id)
             singles = register_singles(rpc, own_city.manifest, register_id)

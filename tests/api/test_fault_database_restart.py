@@ -14,48 +14,29 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from eth_account import Account
-from sqlmodel import Session, col, create_engine, func, select
 
-from registry_api.core.db import make_engine, upgrade
-from registry_api.models.tables import Write
-from registry_core.did import make_did
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
-from tests.api.conftest import make_key
 from tests.api.faults import (
-    PERMIT,
-    SCHEMA,
     FaultKeys,
     Load,
     PrivatePostgres,
-    Request,
     api_env,
+    bulk_requests,
+    create_register,
     credential_roots,
-    fault_keys,
+    drain,
+    issuance_requests,
+    keys_fixture,
+    prepare_store,
     register_batches,
 )
-from tests.api_process import ApiProcess, poll
-from tests.credential_fixtures import CredentialCity
+from tests.api_process import ApiProcess
 
 BULKS, ISSUES = 6, 60
 pytestmark = pytest.mark.timeout(300)
-
-
-@pytest.fixture(scope="module")
-def keys(
-    gateway_rpc: RpcClient,
-    credential_city: CredentialCity,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> FaultKeys:
-    return fault_keys(
-        rpc=gateway_rpc,
-        manifest=credential_city.manifest,
-        council=credential_city.council,
-        keys_dir=tmp_path_factory.mktemp("db-restart-keys"),
-    )
+keys = keys_fixture()
 
 
 @pytest.fixture
@@ -76,11 +57,7 @@ def test_the_api_recovers_from_a_database_restart_and_loses_nothing_accepted(
     tmp_path: Path,
 ) -> None:
     started = time.monotonic()
-    upgrade(postgres.url)
-    engine = make_engine(postgres.url)
-    registers_key = make_key(engine, "FB33", ["*"])
-    credentials_key = make_key(engine, "FB32", [], ["PARKING_PERMIT"])
-    engine.dispose()
+    registers_key, credentials_key = prepare_store(postgres.url)
     env = api_env(
         gateway_url=gateway_url,
         deployments_dir=deployments_dir,
@@ -94,39 +71,9 @@ def test_the_api_recovers_from_a_database_restart_and_loses_nothing_accepted(
     try:
         assert api.process is not None
         pid = api.process.pid
-        with httpx.Client(base_url=api.url, headers={"X-API-Key": registers_key}, timeout=30) as c:
-            created = c.post(
-                "/registers", json={"id": register_id, "name": "Restart", "schema": SCHEMA}
-            )
-            poll(
-                lambda: (
-                    c.get(f"/writes/{created.json()['write_id']}").json()["status"] == "anchored"
-                ),
-                timeout=120,
-                what="the register",
-            )
-        bulks = [
-            Request(
-                "POST",
-                f"/registers/{register_id}/records/bulk",
-                {"records": [{"n": f"{i}-{j}"} for j in range(100)]},
-                f"pg-bulk-{i}",
-            )
-            for i in range(BULKS)
-        ]
-        issues = [
-            Request(
-                "POST",
-                "/credentials",
-                {
-                    "type": "PARKING_PERMIT",
-                    "holder_did": make_did(Account.create().address, 52062),
-                    "claims": PERMIT,
-                },
-                f"pg-cred-{i}",
-            )
-            for i in range(ISSUES)
-        ]
+        create_register(api.url, registers_key, register_id)
+        bulks = bulk_requests(register_id, BULKS, 100, "pg")
+        issues = issuance_requests(ISSUES, "pg")
         registers = Load(api.url, {"X-API-Key": registers_key}, threads=2)
         credentials = Load(api.url, {"X-API-Key": credentials_key}, threads=8)
         third = threading.Event()
@@ -151,22 +98,7 @@ def test_the_api_recovers_from_a_database_restart_and_loses_nothing_accepted(
         credentials.retry(issues)
         assert api.process.poll() is None and api.process.pid == pid, "the API restarted"
 
-        probe = create_engine(postgres.url)
-
-        def drained() -> bool:
-            with Session(probe) as session:
-                return not session.exec(
-                    select(func.count())
-                    .select_from(Write)
-                    .where(col(Write.status).in_(("pending", "submitted", "held")))
-                ).one()
-
-        poll(drained, timeout=120, what="every accepted write to be settled")
-        with Session(probe) as session:
-            failed = session.exec(
-                select(func.count()).select_from(Write).where(Write.status == "failed")
-            ).one()
-        probe.dispose()
+        failed = drain(postgres.url).get("failed", 0)
         batches = register_batches(gateway_rpc, city, register_id)
         roots = credential_roots(gateway_rpc, city, keys.credentials["FB32"].address)
         counts = {

@@ -21,64 +21,34 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from eth_account import Account
 from fastapi.testclient import TestClient
-from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from registry_api.chain.sender import recovery
 from registry_api.core.config import Settings
-from registry_api.core.db import session_scope
 from registry_api.main import create_app
-from registry_api.models.tables import ChainTx, SenderLease, Write
+from registry_api.models.tables import ChainTx, Write
 from registry_core.did import make_did
 from registry_core.rpc import RpcClient
 from tests.api.conftest import PASSPHRASE, make_key
-from tests.api.faults import DEPARTMENTS, PERMIT, SCHEMA, FaultKeys, fault_keys
+from tests.api.faults import (
+    DEPARTMENTS,
+    PERMIT,
+    SCHEMA,
+    FaultKeys,
+    held_back,
+    keys_fixture,
+)
 from tests.api_process import poll
-from tests.credential_fixtures import CredentialCity
 
 pytestmark = pytest.mark.timeout(300)
-
-
-@pytest.fixture(scope="module")
-def keys(
-    gateway_rpc: RpcClient,
-    credential_city: CredentialCity,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> FaultKeys:
-    return fault_keys(
-        rpc=gateway_rpc,
-        manifest=credential_city.manifest,
-        council=credential_city.council,
-        keys_dir=tmp_path_factory.mktemp("restore-keys"),
-    )
-
-
-@contextmanager
-def held_back(engine: Any, signers: list[str]) -> Iterator[None]:
-    with session_scope(engine) as session:
-        for signer in signers:
-            session.merge(
-                SenderLease(
-                    signer=signer,
-                    owner="elsewhere:1:test",
-                    expires_at=datetime.now(UTC) + timedelta(minutes=5),
-                )
-            )
-    try:
-        yield
-    finally:
-        with session_scope(engine) as session:
-            session.execute(delete(SenderLease).where(col(SenderLease.signer).in_(signers)))
+keys = keys_fixture()
 
 
 class Api:

@@ -18,53 +18,31 @@ from typing import Any
 
 import httpx
 import pytest
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
-from sqlmodel import Session, col, create_engine, func, select
+from sqlmodel import Session, create_engine, select
 
-from registry_api.core.db import make_engine, upgrade
 from registry_api.models.tables import Write
-from registry_core.did import make_did
 from registry_core.manifest import DeploymentManifest
 from registry_core.merkle import leaf_hash, verify
 from registry_core.rpc import RpcClient
 from registry_core.vc import Envelope
-from tests.api.conftest import make_key
 from tests.api.faults import (
-    PERMIT,
-    SCHEMA,
     FaultKeys,
     Load,
-    Request,
     api_env,
+    bulk_requests,
+    create_register,
     credential_roots,
-    fault_keys,
+    drain,
+    issuance_requests,
+    keys_fixture,
+    prepare_store,
     register_batches,
 )
-from tests.api_process import ApiProcess, poll
-from tests.credential_fixtures import CredentialCity
+from tests.api_process import ApiProcess
 
 BULKS, BULK_SIZE, CREDENTIALS = 10, 100, 200
 pytestmark = pytest.mark.timeout(300)
-
-
-@pytest.fixture(scope="module")
-def keys(
-    gateway_rpc: RpcClient,
-    credential_city: CredentialCity,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> FaultKeys:
-    return fault_keys(
-        rpc=gateway_rpc,
-        manifest=credential_city.manifest,
-        council=credential_city.council,
-        keys_dir=tmp_path_factory.mktemp("sigkill-keys"),
-    )
-
-
-def _holder() -> str:
-    account: LocalAccount = Account.create()
-    return make_did(account.address, 52062)
+keys = keys_fixture()
 
 
 def test_sigkill_mid_load_anchors_every_accepted_write_and_credential_exactly_once(
@@ -78,11 +56,7 @@ def test_sigkill_mid_load_anchors_every_accepted_write_and_credential_exactly_on
 ) -> None:
     started = time.monotonic()
     first_block = gateway_rpc.block_number() + 1  # the head may be the other backend's last root
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    registers_key = make_key(engine, "FB33", ["*"])
-    credentials_key = make_key(engine, "FB32", [], ["PARKING_PERMIT"])
-    engine.dispose()
+    registers_key, credentials_key = prepare_store(database_url)
     env = api_env(
         gateway_url=gateway_url,
         deployments_dir=deployments_dir,
@@ -95,36 +69,9 @@ def test_sigkill_mid_load_anchors_every_accepted_write_and_credential_exactly_on
     api.start()
     register_id = "KILL" + secrets.token_hex(3).upper()
     try:
-        with httpx.Client(base_url=api.url, headers={"X-API-Key": registers_key}, timeout=30) as c:
-            created = c.post(
-                "/registers", json={"id": register_id, "name": "Kill", "schema": SCHEMA}
-            )
-            assert created.status_code == 202, created.text
-            poll(
-                lambda: (
-                    c.get(f"/writes/{created.json()['write_id']}").json()["status"] == "anchored"
-                ),
-                timeout=120,
-                what="the register to be anchored",
-            )
-        bulks = [
-            Request(
-                "POST",
-                f"/registers/{register_id}/records/bulk",
-                {"records": [{"n": f"{i}-{j}"} for j in range(BULK_SIZE)]},
-                f"bulk-{register_id}-{i}",
-            )
-            for i in range(BULKS)
-        ]
-        issues = [
-            Request(
-                "POST",
-                "/credentials",
-                {"type": "PARKING_PERMIT", "holder_did": _holder(), "claims": PERMIT},
-                f"cred-{register_id}-{i}",
-            )
-            for i in range(CREDENTIALS)
-        ]
+        create_register(api.url, registers_key, register_id)
+        bulks = bulk_requests(register_id, BULKS, BULK_SIZE, "kill")
+        issues = issuance_requests(CREDENTIALS, f"kill-{register_id}")
         register_load = Load(api.url, {"X-API-Key": registers_key}, threads=2)
         credential_load = Load(api.url, {"X-API-Key": credentials_key}, threads=16)
         half = threading.Event()
@@ -157,22 +104,7 @@ def test_sigkill_mid_load_anchors_every_accepted_write_and_credential_exactly_on
         assert set(statuses) <= {201, 202}, statuses
         assert {register_load.answers[r.key][0] for r in bulks} == {202}
 
-        probe = create_engine(database_url)
-
-        def drained() -> bool:
-            with Session(probe) as session:
-                return not session.exec(
-                    select(func.count())
-                    .select_from(Write)
-                    .where(col(Write.status).in_(("pending", "submitted", "held")))
-                ).one()
-
-        poll(drained, timeout=120, what="every accepted write to be settled")
-        with Session(probe) as session:
-            failed = session.exec(
-                select(func.count()).select_from(Write).where(Write.status == "failed")
-            ).one()
-        probe.dispose()
+        failed = drain(database_url).get("failed", 0)
         credentials: list[dict[str, Any]] = []
         with httpx.Client(base_url=api.url, headers={"X-API-Key": credentials_key}) as client:
             for request in issues:

@@ -12,29 +12,25 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from eth_account import Account
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from registry_api.core.config import Settings
-from registry_api.core.db import session_scope
 from registry_api.main import create_app
-from registry_api.models.tables import SenderLease, Write
+from registry_api.models.tables import Write
 from registry_core.council import REACTIVATE_DEPARTMENT, SUSPEND_DEPARTMENT, Intent, decide
 from registry_core.did import make_did
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
 from tests.api.conftest import PASSPHRASE, make_key, problem_of
-from tests.api.faults import PERMIT, SCHEMA, FaultKeys, own_department
+from tests.api.faults import PERMIT, SCHEMA, FaultKeys, held_back, own_department
 from tests.api_process import poll
 from tests.credential_fixtures import CredentialCity
 
@@ -56,25 +52,6 @@ def department(
         keys_dir=tmp_path_factory.mktemp("suspension-keys"),
         code=CODE,
     )
-
-
-@contextmanager
-def held_back(engine: Any, signers: list[str]) -> Iterator[None]:
-    """Another live owner (elsewhere) holds the signers' leases: their senders wait."""
-    with session_scope(engine) as session:
-        for signer in signers:
-            session.merge(
-                SenderLease(
-                    signer=signer,
-                    owner="elsewhere:1:test",
-                    expires_at=datetime.now(UTC) + timedelta(minutes=5),
-                )
-            )
-    try:
-        yield
-    finally:
-        with session_scope(engine) as session:
-            session.execute(delete(SenderLease).where(col(SenderLease.signer).in_(signers)))
 
 
 def _decide(credential_city: CredentialCity, rpc: RpcClient, intent: Intent) -> None:

@@ -14,40 +14,32 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from eth_account import Account
 from sqlmodel import Session, create_engine, select
 
 from registry_api.core.db import make_engine, upgrade
 from registry_api.models.tables import ChainTx, Write
-from registry_core.did import make_did
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
 from tests.api.conftest import _postgres_database, make_key
-from tests.api.faults import PERMIT, FaultKeys, Load, Request, api_env, credential_roots, fault_keys
-from tests.api_process import ApiProcess, poll
-from tests.credential_fixtures import CredentialCity
+from tests.api.faults import (
+    FaultKeys,
+    Load,
+    api_env,
+    credential_roots,
+    drain,
+    issuance_requests,
+    keys_fixture,
+)
+from tests.api_process import ApiProcess
 
 PER_API = 100
 pytestmark = pytest.mark.timeout(300)
+keys = keys_fixture()
 
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
     yield from _postgres_database()
-
-
-@pytest.fixture(scope="module")
-def keys(
-    gateway_rpc: RpcClient,
-    credential_city: CredentialCity,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> FaultKeys:
-    return fault_keys(
-        rpc=gateway_rpc,
-        manifest=credential_city.manifest,
-        council=credential_city.council,
-        keys_dir=tmp_path_factory.mktemp("two-api-keys"),
-    )
 
 
 def test_two_apis_on_one_postgresql_issue_without_nonce_errors_or_duplicates(
@@ -78,22 +70,7 @@ def test_two_apis_on_one_postgresql_issue_without_nonce_errors_or_duplicates(
         api.start()
     try:
         loads = [Load(api.url, {"X-API-Key": token}, threads=8) for api in apis]
-        requests = [
-            [
-                Request(
-                    "POST",
-                    "/credentials",
-                    {
-                        "type": "PARKING_PERMIT",
-                        "holder_did": make_did(Account.create().address, 52062),
-                        "claims": PERMIT,
-                    },
-                    f"{name}-{i}",
-                )
-                for i in range(PER_API)
-            ]
-            for name in ("a", "b")
-        ]
+        requests = [issuance_requests(PER_API, name) for name in ("a", "b")]
         threads = [
             threading.Thread(target=load.run, args=(todo,))
             for load, todo in zip(loads, requests, strict=True)
@@ -108,15 +85,10 @@ def test_two_apis_on_one_postgresql_issue_without_nonce_errors_or_duplicates(
         assert len(answers) == 2 * PER_API and {s for s, _ in answers} <= {201, 202}
 
         signer = keys.credentials["FB32"].address
+        drain(postgres_url)
         probe = create_engine(postgres_url)
-
-        def settled() -> list[Write] | None:
-            with Session(probe) as session:
-                writes = list(session.exec(select(Write).where(Write.signer == signer)).all())
-            return writes if all(w.status in ("anchored", "failed") for w in writes) else None
-
-        writes = poll(settled, timeout=120, what="every issuance to be anchored")
         with Session(probe) as session:
+            writes = list(session.exec(select(Write).where(Write.signer == signer)).all())
             txs = list(session.exec(select(ChainTx).where(ChainTx.signer == signer)).all())
         probe.dispose()
         roots = credential_roots(gateway_rpc, city, signer)

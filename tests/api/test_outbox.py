@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from registry_api.chain import contracts, outbox
+from registry_api.chain.sender.nonces import NonceBook
 from registry_api.core.config import Settings
 from registry_api.core.db import session_scope
 from registry_api.core.security import Department
@@ -232,3 +233,29 @@ def test_calls_that_run_out_of_gas_are_planned_again_alone_with_more_gas(
             assert tx.function != "tryEach" and write.call_index is None, (write, tx)
     failed_group = [t for t in txs.values() if t.function == "tryEach"]
     assert failed_group, "the three records first went out together"
+
+
+def test_a_nonce_given_back_is_handed_out_before_the_next_and_never_one_the_chain_used(
+    api: Api,
+) -> None:
+    """Nonces 10, 12 and 13 are held (11 was refused for good and given back): 11 comes first,
+    then 14; a chain that counts 20 transactions moves the next nonce to 20."""
+    signer = "0x" + secrets.token_hex(20)
+    with session_scope(api.state.engine) as session:
+        for nonce in (10, 12, 13):
+            session.add(
+                ChainTx(
+                    signer=signer, nonce=nonce, target="RegisterHub", function="createRecord",
+                    raw="", tx_hash="0x" + secrets.token_hex(32), status="sent",
+                )
+            )  # fmt: skip
+    book = NonceBook(signer)
+    with Session(api.state.engine) as session:
+        book.load(session, chain_nonce=10)
+        assert book.gaps == [11]
+        taken = book.take(3)
+        assert taken == [11, 14, 15]
+        book.commit(taken)
+        assert book.gaps == [] and book.take(1) == [16]
+        book.load(session, chain_nonce=20)
+        assert book.gaps == [] and book.take(2) == [20, 21]
