@@ -47,11 +47,9 @@ from scripts.demo_registers import allow_register_creators
 from tests.api.conftest import PASSPHRASE, make_key
 from tests.api_process import poll
 from tests.conftest import free_port
+from tests.fixture_keys import TEST_SCRYPT_N
 
 DEPARTMENTS = ("FB02", "FB33", "FB32")
-# Test fixtures only: keys of the local test chain encrypted with a cheap scrypt (n = 16), so that
-# every API and worker process of a fault test unlocks them at once.
-TEST_FIXTURE_SCRYPT_N = 16
 PERMIT = {"licensePlate": "AC-F 1", "zone": "B2"}
 SCHEMA = {"type": "object", "required": ["n"], "properties": {"n": {"type": "string"}}}
 
@@ -64,7 +62,7 @@ class FaultKeys:
 
 
 def _create(keystore: Keystore, name: str) -> LocalAccount:
-    return keystore.create(name, PASSPHRASE, scrypt_n=TEST_FIXTURE_SCRYPT_N)
+    return keystore.create(name, PASSPHRASE, scrypt_n=TEST_SCRYPT_N)
 
 
 def fault_keys(
