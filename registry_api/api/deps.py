@@ -22,6 +22,7 @@ from registry_api.core.security import (
     revoked_count,
 )
 from registry_api.services.credentials import CredentialService
+from registry_api.services.trust_bundles import TrustBundleService
 from registry_core.manifest import DeploymentManifest, ManifestWatcher
 from registry_core.rpc import RpcClient
 
@@ -196,7 +197,7 @@ IdempotencyKey = Annotated[
 ]
 
 
-# ---- the credential service ---------------------------------------------------------------------
+# ---- the credential services ---------------------------------------------------------------------
 
 
 async def get_credential_service(request: Request) -> CredentialService:
@@ -205,3 +206,11 @@ async def get_credential_service(request: Request) -> CredentialService:
 
 
 CredentialServiceDep = Annotated[CredentialService, Depends(get_credential_service)]
+
+
+async def get_trust_bundles(request: Request) -> TrustBundleService:
+    service: TrustBundleService = request.app.state.trust_bundles
+    return service
+
+
+TrustBundleServiceDep = Annotated[TrustBundleService, Depends(get_trust_bundles)]

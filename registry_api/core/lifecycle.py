@@ -22,6 +22,7 @@ from registry_api.chain.workers import ManifestCache, Workers
 from registry_api.core.config import Settings
 from registry_api.core.db import make_engines, upgrade
 from registry_api.services.credentials import CredentialService
+from registry_api.services.trust_bundles import TrustBundleService
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ def start(state: Any, settings: Settings) -> None:
     state.pipeline = WritePipeline(signers=by_name, waker=state.workers, waiter=state.waiter)
     state.departments = DepartmentStatusCache(settings.department_status_cache_seconds)
     state.credentials = CredentialService.start(settings, keys, state.departments)
+    state.trust_bundles = TrustBundleService(settings)
     log.info("store ready, %d signing key(s) unlocked, workers: %s", len(keys), settings.workers)
 
 

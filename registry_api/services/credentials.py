@@ -1,5 +1,10 @@
 """Credentials: the rules of issuing and changing status, independent of HTTP.
 
+(One concern, a department's credential writes and the reads of what it issued; a little over
+400 lines because an issuance's rows, a status change's choice of call and the status read
+belong together. The checks a request meets first are in ``credential_rules.py``, the trust
+bundle in ``trust_bundles.py``.)
+
 Each department issues with its own *credential key* (keystore entry ``vc-<dept>``), an account the
 council added to the department, separate from the key that anchors register records; each key
 has one nonce stream, owned by its outbox sender in the worker process. The key's address is the
@@ -14,9 +19,6 @@ round as one ``anchorBatch`` root (``chain/planning/credentials.py``), a batch i
 this service built. Status changes go through the outbox too. Before anything is stored, a write
 of a department that is suspended on chain is refused (``403``), and a write the chain would
 refuse is named by the contract's custom error (``409``) from a dry run.
-
-The trust bundle is signed by the key ``CITY_API_TRUST_BUNDLE_KEY`` (created on first use in
-development); its address is what verifiers pin.
 """
 
 from __future__ import annotations
@@ -42,8 +44,6 @@ from registry_api.chain.planning.credentials import (
     credential_leaf,
 )
 from registry_api.core.config import Settings
-from registry_api.core.errors import RegistryError
-from registry_api.core.security import Department
 from registry_api.models.credentials import (
     BatchIssuedOut,
     IssuanceStatus,
@@ -53,115 +53,27 @@ from registry_api.models.credentials import (
     StatusOut,
 )
 from registry_api.models.tables import ChainTx, IssuedCredential, Write
+from registry_api.services.credential_rules import (
+    chain_refusal,
+    invalid_credential,
+    problem,
+    validate_claims,
+)
 from registry_api.services.writes import refuse_suspended
-from registry_core.abi import DecodedError
 from registry_core.codes import bytes32_to_code
-from registry_core.credential_types import CREDENTIAL_TYPES
 from registry_core.did import DidError, make_did
 from registry_core.errors import RegistryCoreError, RpcConnectionError
 from registry_core.issuance import CredentialRequest, IssuanceError, Issuer, credential_type
-from registry_core.keystore import Keystore
 from registry_core.manifest import DeploymentManifest
 from registry_core.merkle import MerkleTree
 from registry_core.qr import QrRenderer, encode_payload, proof_levels_that_fit
 from registry_core.rpc import RpcClient
-from registry_core.schemas import validator_for
-from registry_core.trust import build_trust_bundle
 from registry_core.vc import BatchProof, Envelope, credential_hash
 from registry_core.verification import STATES, ChainSource
 
 ISSUANCE_URL = "/credentials/issuances/{}"
 WRITE_URL = "/writes/{}"
 UNSETTLED = ("pending", "submitted", "held")
-
-
-def _problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> RegistryError:
-    return RegistryError(status=status, kind=kind, title=title, detail=detail, **extra)
-
-
-def chain_refusal(error: DecodedError | str) -> RegistryError:
-    """The chain refuses (or refused) the credential operation: 409 with the contract error."""
-    if isinstance(error, DecodedError):
-        return _problem(
-            409,
-            "chain-refused",
-            "The chain refused the credential operation",
-            f"the CredentialStatusRegistry contract reverts with {error}",
-            error=error.name,
-        )
-    name = error.partition("reverted: ")[2].partition("(")[0] or None
-    return _problem(
-        409,
-        "chain-refused",
-        "The chain refused the credential operation",
-        error,
-        **({"error": name} if name else {}),
-    )
-
-
-def invalid_credential(exc: RegistryCoreError) -> RegistryError:
-    return _problem(422, "invalid-credential", "The credential or DID is not valid", exc.detail)
-
-
-def nothing_to_render() -> RegistryError:
-    return _problem(422, "nothing-to-render", "Nothing to render", "give credential or payload")
-
-
-def digest_of(credential_hash_hex: str) -> bytes:
-    try:
-        digest = bytes.fromhex(credential_hash_hex.removeprefix("0x"))
-    except ValueError:
-        digest = b""
-    if len(digest) != 32:
-        raise _problem(
-            422, "invalid-hash", "Invalid credential hash", "a credential hash is 32 bytes hex"
-        )
-    return digest
-
-
-def require_issue_scope(department: Department, code: str) -> None:
-    """The key must be scoped to the type (unknown types are left to the 422 that names them)."""
-    if code in CREDENTIAL_TYPES and not department.may_issue(code):
-        scope = ", ".join(sorted(department.credential_types)) or "none"
-        raise _problem(
-            403,
-            "credential-type-out-of-scope",
-            "The API key may not issue this credential type",
-            f"this API key ({department.key_id}) of department {department.code} may not issue "
-            f"{code} credentials; its credential types: {scope}",
-            credential_type=code,
-        )
-
-
-def require_status_scope(department: Department, action: str) -> None:
-    if not department.may_change_credential_status:
-        raise _problem(
-            403,
-            "credential-out-of-scope",
-            "The API key may not change credential status",
-            f"this API key ({department.key_id}) of department {department.code} has no "
-            f"credential types, so it may not {action} credentials",
-        )
-
-
-def validate_claims(code: str, claims: dict[str, Any]) -> None:
-    spec = CREDENTIAL_TYPES.get(code)
-    if spec is None:
-        raise _problem(
-            422,
-            "unknown-credential-type",
-            "Unknown credential type",
-            f"{code!r} is not one of {', '.join(sorted(CREDENTIAL_TYPES))}",
-        )
-    errors = validator_for(spec.schema).violations([claims])
-    if errors:
-        raise _problem(
-            422,
-            "claims-invalid",
-            "The claims do not match the credential type's schema",
-            f"{len(errors)} schema violation(s)",
-            errors=[{"path": e.path.removeprefix("/"), "msg": e.message[:200]} for e in errors],
-        )
 
 
 def _hex(value: bytes) -> str:
@@ -177,8 +89,6 @@ class CredentialService:
     # (department, type, registry) -> when a dry run last said the chain would anchor it
     _may_anchor: dict[tuple[str, str, str], float] = field(default_factory=dict)
     _source: ChainSource | None = None
-    _bundle: tuple[float, str, dict[str, Any]] | None = None
-    _bundle_signer: LocalAccount | None = None
     _guard: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -202,7 +112,7 @@ class CredentialService:
     def issuer(self, department: str, *, rpc: RpcClient, manifest: DeploymentManifest) -> Issuer:
         key = self.keys.get(department)
         if key is None:
-            raise _problem(
+            raise problem(
                 503,
                 "no-credential-key",
                 "The department cannot issue credentials",
@@ -257,7 +167,7 @@ class CredentialService:
         for request in requests:
             validate_claims(code, request.claims)
         if batch and len(requests) > self.settings.batch_max:
-            raise _problem(
+            raise problem(
                 422,
                 "batch-too-large",
                 "The batch is too large",
@@ -330,7 +240,7 @@ class CredentialService:
             or write.planner != "credentials"
             or write.kind not in (ISSUE, BATCH)
         ):
-            raise _problem(
+            raise problem(
                 404,
                 "unknown-issuance",
                 "Unknown issuance",
@@ -399,7 +309,7 @@ class CredentialService:
             return None
         write = session.exec(select(Write).where(Write.id == cred.write_id)).first()
         if write is None or write.status != "anchored":
-            raise _problem(
+            raise problem(
                 409,
                 "credential-not-anchored",
                 "The credential is not anchored",
@@ -426,7 +336,7 @@ class CredentialService:
     ) -> StatusChangeAccepted:
         """Add the status change's outbox row to ``session`` (suspend, resume or revoke)."""
         if envelope is not None and envelope.credential_hash != digest:
-            raise _problem(
+            raise problem(
                 422,
                 "hash-mismatch",
                 "The credential does not match the hash",
@@ -498,7 +408,7 @@ class CredentialService:
             changed_at=found.changed_at if known else None,
         )
 
-    # ---- verification, trust bundle, DIDs ----------------------------------------------------
+    # ---- verification and DIDs ----------------------------------------------------
 
     def source(self, *, rpc: RpcClient, manifest: DeploymentManifest) -> ChainSource:
         """The online verifier's source; its caches live as long as the deployment."""
@@ -519,30 +429,4 @@ class CredentialService:
                 did, block=block
             )
         except DidError as exc:
-            raise _problem(404, "did-not-found", "The DID cannot be resolved", exc.detail) from exc
-
-    def bundle_signer(self) -> LocalAccount:
-        with self._guard:
-            if self._bundle_signer is None:
-                keystore = Keystore(self.settings.keystore_dir)
-                passphrase = self.settings.keystore_passphrase.get_secret_value()
-                name = self.settings.trust_bundle_key
-                if self.settings.environment == "development":
-                    self._bundle_signer = keystore.load_or_create(name, passphrase)
-                else:
-                    self._bundle_signer = keystore.load(name, passphrase)
-            return self._bundle_signer
-
-    def trust_bundle(self, *, rpc: RpcClient, manifest: DeploymentManifest) -> dict[str, Any]:
-        signer = self.bundle_signer()
-        cached = self._bundle
-        status = manifest.address(STATUS_REGISTRY)
-        if (
-            cached is not None
-            and cached[1] == status
-            and time.monotonic() - cached[0] < self.settings.trust_bundle_max_age_seconds
-        ):
-            return cached[2]
-        bundle = build_trust_bundle(rpc=rpc, manifest=manifest, signer=signer)
-        self._bundle = (time.monotonic(), status, bundle)
-        return bundle
+            raise problem(404, "did-not-found", "The DID cannot be resolved", exc.detail) from exc

@@ -1,5 +1,6 @@
 """Credentials over HTTP: departments issue, batch-issue, suspend, resume and revoke; anyone reads
-status, QR images and the signed trust bundle. The rules are in ``services/credentials.py``.
+status, QR images and the signed trust bundle. The rules are in ``services/credentials.py`` and
+``services/credential_rules.py``.
 
 An API key issues only the credential types it is scoped to (``registry api-key create
 --credential-types``) and changes status only if it has some credential scope; a refusal is a
@@ -30,6 +31,7 @@ from registry_api.api.deps import (
     ReadSessionDep,
     RpcDep,
     SessionDep,
+    TrustBundleServiceDep,
 )
 from registry_api.core.errors import PROBLEM_BASE, PROBLEM_JSON
 from registry_api.core.security import Department
@@ -45,7 +47,7 @@ from registry_api.models.credentials import (
     StatusChangeAccepted,
     StatusOut,
 )
-from registry_api.services import credentials as rules
+from registry_api.services import credential_rules as rules
 from registry_api.services.credentials import CredentialService
 from registry_core.credential_types import CREDENTIAL_TYPES
 from registry_core.issuance import CredentialRequest
@@ -407,11 +409,11 @@ def qr_image(
     summary="Signed trust bundle for offline verification (issuer DIDs, accreditations, status)",
 )
 def trust_bundle(
-    service: CredentialServiceDep, rpc: RpcDep, manifest: ManifestDep
+    bundles: TrustBundleServiceDep, rpc: RpcDep, manifest: ManifestDep
 ) -> dict[str, Any]:
-    return service.trust_bundle(rpc=rpc, manifest=manifest)
+    return bundles.bundle(rpc=rpc, manifest=manifest)
 
 
 @router.get("/trust-bundle/signer", summary="The address that signs trust bundles (pin it)")
-def trust_bundle_signer(service: CredentialServiceDep) -> dict[str, str]:
-    return {"signer": service.bundle_signer().address}
+def trust_bundle_signer(bundles: TrustBundleServiceDep) -> dict[str, str]:
+    return {"signer": bundles.signer().address}
