@@ -27,8 +27,8 @@ import zxingcpp
 from PIL import Image
 
 from tests.api_process import ApiProcess, credential_api_env, department_key
+from tests.browser import guarded_page
 from tests.credential_fixtures import CredentialCity
-from tests.e2e.test_verify_page import browser  # noqa: F401  (the module's browser fixture)
 from tests.secrets_scan import Secrets, all_files, leaks
 
 PASSPHRASE = "journey-test-passphrase"  # a throw-away test wallet
@@ -118,7 +118,7 @@ class Citizen:
 
 def test_a_citizen_gets_a_parking_permit_into_the_wallet_and_shows_it(
     city_api: tuple[ApiProcess, str],
-    browser: Any,  # noqa: F811  (the fixture imported above)
+    browser: Any,
     tmp_path: Path,
 ) -> None:
     from registry_core.sign_in import parse_message
@@ -176,9 +176,7 @@ def test_a_citizen_gets_a_parking_permit_into_the_wallet_and_shows_it(
             "audience": audience,
         }
     )
-    context = browser.new_context(locale="de-DE")
-    try:
-        page = context.new_page()
+    with guarded_page(browser, api.url, locale="de-DE") as (page, guard):
         with page.expect_response(lambda r: r.url == f"{api.url}/verify", timeout=30_000) as info:
             page.goto(f"{api.url}/verify?{query}")
         answer = info.value.json()
@@ -187,8 +185,7 @@ def test_a_citizen_gets_a_parking_permit_into_the_wallet_and_shows_it(
         assert page.locator("#verdict").inner_text().startswith("GÜLTIG")
         holder = page.locator("#checks tr[data-check=holder]")
         assert holder.get_attribute("data-status") == "passed", answer["checks"]
-    finally:
-        context.close()
+        guard.assert_clean(page)
 
     citizen.run("logout")
     # No private key, mnemonic or passphrase in clear in the wallet folder, the wallet's output
