@@ -519,8 +519,9 @@ def erase_record(
         session.add(write)
         result.append(accepted(write))
     if by_index[max(by_index)].status == "erased":
+        # The search text is the latest version's: erasing only older versions keeps it.
         record.status = "erased"
-    record.search_text = ""
+        record.search_text = ""
     record.updated_at = _now()
     session.add(record)
     return result

@@ -213,6 +213,29 @@ def test_batch_record_amend_then_erase(api: Api) -> None:
         )
 
 
+def test_erasing_an_old_version_keeps_the_record_findable(api: Api) -> None:
+    base = f"/registers/{api.register_id}/records"
+    marker = secrets.token_hex(4)
+    created = api.client.post(
+        base, json={"content": business(f"Alt {marker} GmbH")}, headers=api.fb02
+    )
+    record_id = created.json()["record_id"]
+    amended = api.client.post(
+        f"{base}/{record_id}/amend",
+        json={"content": business(f"Neu {marker} GmbH")},
+        headers=api.fb02,
+    )
+    assert amended.status_code == 202, amended.text
+    erased = api.client.post(
+        f"{base}/{record_id}/erase",
+        json={"reason": "data-subject-request", "versions": [0]},
+        headers=api.fb02,
+    )
+    assert erased.status_code == 202, erased.text
+    found = api.client.get(base, params={"q": f"Neu {marker}"}, headers=api.fb02).json()
+    assert [r["id"] for r in found["data"]] == [record_id], found
+
+
 def test_single_record_erase(api: Api) -> None:
     base = f"/registers/{api.register_id}/records"
     created = api.client.post(base, json={"content": business("Einzel GmbH")}, headers=api.fb02)
