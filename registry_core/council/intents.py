@@ -18,6 +18,7 @@ from typing import Any, Literal
 from eth_utils.address import is_address, to_checksum_address
 
 from registry_core.codes import bytes32_to_code, code_to_bytes32
+from registry_core.council.plain import Language, parse_time, plain_value
 from registry_core.errors import RegistryCoreError
 from registry_core.keccak import keccak256
 from registry_core.manifest import DeploymentManifest
@@ -38,6 +39,12 @@ class Param:
     name: str
     kind: ParamKind
     help: str = ""
+    # What a zero time means here, German and English ("sofort" / "now", "offen" / "open").
+    zero: tuple[str, str] = ("0", "0")
+    # On a command line: an option of this name (default 0) instead of a positional argument.
+    flag: str = ""
+    # Whether plain text may add the department's name to this code (not for one being created).
+    named: bool = True
 
 
 def _to_abi(kind: ParamKind, value: Any) -> Any:
@@ -52,6 +59,8 @@ def _to_abi(kind: ParamKind, value: Any) -> Any:
         if len(raw) != 32:
             raise ValueError(f"{value!r} is not a 32-byte hash")
         return raw
+    if kind == "time" and isinstance(value, str) and not value.strip().isdigit():
+        return parse_time(value)
     if kind in ("count", "time"):
         number = int(value)
         if number < 0:
@@ -142,9 +151,17 @@ class Decision:
             self.intent.function, *self.abi_args()
         )
 
-    def describe(self, language: Literal["de", "en"] = "en") -> str:
+    def describe(self, language: Language = "en", names: Mapping[str, str] | None = None) -> str:
+        """The decision in plain words: times as dates, zero times as what they mean, and (with
+        ``names``: department code -> name) the names of the departments it concerns."""
         template = self.intent.text_de if language == "de" else self.intent.text_en
-        return template.format(**self.args)
+        values = {
+            p.name: plain_value(
+                p.kind, self.args[p.name], language, zero=p.zero, names=names if p.named else None
+            )
+            for p in self.intent.params
+        }
+        return template.format(**values)
 
     def description(self) -> str:
         """German and English, as the proposal's on-chain description (auditors read it)."""
@@ -161,12 +178,13 @@ def _code(args: Mapping[str, Any], name: str) -> bytes:
 
 
 _DEPARTMENT = Param("department", "code", "department code, e.g. FB02")
+_NEW_DEPARTMENT = Param("department", "code", "the new department's code, e.g. FB61", named=False)
 _ACCOUNT = Param("account", "address", "the account's address")
 _TYPE = Param("credential_type", "code", "credential type code, e.g. RESIDENCE_CERT")
 
 ADD_DEPARTMENT = Intent(
     "add-department", "DepartmentDirectory", "addDepartment",
-    (_DEPARTMENT, Param("name", "text", "public name, German / English")),
+    (_NEW_DEPARTMENT, Param("name", "text", "public name, German / English")),
     "Dienststelle {department} anlegen ({name})", "Create department {department} ({name})",
     in_effect=lambda view, a: view("DepartmentDirectory", "departmentExists", _code(a, "department")),
 )  # fmt: skip
@@ -218,11 +236,14 @@ DEFINE_CREDENTIAL_TYPE = Intent(
     ),
 )  # fmt: skip
 ACCREDIT_TYPE = Intent(
-    "accredit-type", "TrustedIssuerRegistry", "accredit",
-    (_DEPARTMENT, _TYPE, Param("valid_from", "time", "unix seconds; 0 for now"),
-     Param("valid_until", "time", "unix seconds; 0 for open-ended")),
-    "{department} darf {credential_type} ausstellen (von {valid_from} bis {valid_until}, 0: offen)",
-    "{department} may issue {credential_type} (from {valid_from} until {valid_until}, 0: open)",
+    "accredit", "TrustedIssuerRegistry", "accredit",
+    (_DEPARTMENT, _TYPE,
+     Param("valid_from", "time", "from (date, e.g. 2027-01-01, or unix seconds); 0: now",
+           zero=("sofort", "now"), flag="--from"),
+     Param("valid_until", "time", "until (date or unix seconds); 0: open-ended",
+           zero=("offen", "open"), flag="--until")),
+    "{department} darf {credential_type} ausstellen (ab {valid_from}; Ende: {valid_until})",
+    "{department} may issue {credential_type} (from {valid_from}; end: {valid_until})",
     # In effect once any accreditation of the department for the type exists, whatever its window.
     in_effect=lambda view, a: bool(view(
         "TrustedIssuerRegistry", "accreditationIds", _code(a, "department"),
@@ -230,14 +251,15 @@ ACCREDIT_TYPE = Intent(
     )),
 )  # fmt: skip
 END_ACCREDITATION = Intent(
-    "end-accreditation", "TrustedIssuerRegistry", "endAccreditation",
+    "revoke-accreditation", "TrustedIssuerRegistry", "endAccreditation",
     (Param("accreditation", "count", "accreditation id"),
-     Param("valid_until", "time", "unix seconds; 0 for now")),
-    "Akkreditierung {accreditation} endet ({valid_until}, 0: sofort)",
-    "Accreditation {accreditation} ends ({valid_until}, 0: now)",
+     Param("valid_until", "time", "when it ends (date or unix seconds); 0: now",
+           zero=("sofort", "now"), flag="--until")),
+    "Akkreditierung {accreditation} endet ({valid_until})",
+    "Accreditation {accreditation} ends ({valid_until})",
 )  # fmt: skip
 ALLOW_REGISTER_CREATOR = Intent(
-    "allow-register-creator", "RegisterHub", "setRegisterCreator", (_DEPARTMENT,),
+    "register-creator", "RegisterHub", "setRegisterCreator", (_DEPARTMENT,),
     "{department} darf eigene Register anlegen", "{department} may create its registers",
     fixed=(True,),
     in_effect=lambda view, a: view("RegisterHub", "isRegisterCreator", _code(a, "department")),
