@@ -3,7 +3,7 @@ execute, cancel.
 
 A check simulates the action exactly as the member would send it (``eth_call`` from the
 member's address to the council) and, for a proposal, the decision's own call as the council
-would make it; whatever would revert becomes a :class:`CouncilRefusal` with the decoded error.
+would make it; whatever would revert becomes a :class:`CouncilRefusedError` with the decoded error.
 Nothing is signed until the checks pass; signing needs only the member's own key, and the
 transaction goes through the same RPC endpoint (normally the gateway) as every client's.
 """
@@ -16,7 +16,7 @@ from eth_account.signers.local import LocalAccount
 
 from registry_core.abi import DecodedError
 from registry_core.council.intents import Decision
-from registry_core.council.refusals import CouncilRefusal, council_refusal, would_revert
+from registry_core.council.refusals import CouncilRefusedError, council_refusal, would_revert
 from registry_core.errors import RpcError
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
@@ -45,7 +45,7 @@ def _target_error(manifest: DeploymentManifest, target: str, data: bytes) -> Dec
 
 def _refusal(
     manifest: DeploymentManifest, error: RpcError, *, target: str | None = None
-) -> CouncilRefusal:
+) -> CouncilRefusedError:
     council = manifest.contract(COUNCIL).interface
     decoded = explain_revert(error, council)
     if decoded is not None:
@@ -129,4 +129,4 @@ def proposal_id_of(manifest: DeploymentManifest, receipt: dict[str, Any]) -> int
         event = interface.decode_log(log)
         if event is not None and event.name == "ProposalCreated":
             return int(event.args["proposalId"])
-    raise CouncilRefusal("kein Vorschlag entstanden", "no proposal was created", 1)
+    raise CouncilRefusedError("kein Vorschlag entstanden", "no proposal was created", 1)

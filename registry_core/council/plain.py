@@ -130,11 +130,18 @@ def proposal_lines(proposal: Proposal, language: Language) -> list[tuple[str, st
                 f"{proposal.confirmations} of {proposal.council.threshold}",
             ),
         ),
-        (_choose(language, "bestätigt von", "confirmed by"), _addresses(proposal.confirmed_by, language)),
+        (
+            _choose(language, "bestätigt von", "confirmed by"),
+            _addresses(proposal.confirmed_by, language),
+        ),
     ]
     if proposal.state == "pending":
-        lines.append((_choose(language, "fehlt", "missing"), _addresses(proposal.missing, language)))
-        lines.append((_choose(language, "ausführbar", "executable"), yes if proposal.executable else no))
+        lines.append(
+            (_choose(language, "fehlt", "missing"), _addresses(proposal.missing, language))
+        )
+        lines.append(
+            (_choose(language, "ausführbar", "executable"), yes if proposal.executable else no)
+        )
     return lines
 
 

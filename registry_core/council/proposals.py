@@ -78,8 +78,10 @@ class Proposal:
 
     @property
     def executable(self) -> bool:
-        return self.state == "pending" and self.current and (
-            self.confirmations >= self.council.threshold
+        return (
+            self.state == "pending"
+            and self.current
+            and (self.confirmations >= self.council.threshold)
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -150,13 +152,17 @@ class CouncilRecord:
         return [p for p in self.proposals.values() if p.state == "pending" and p.current]
 
 
-def _views(rpc: RpcClient, manifest: DeploymentManifest, calls: list[tuple[str, str, tuple[Any, ...]]]) -> list[Any]:
+def _views(
+    rpc: RpcClient, manifest: DeploymentManifest, calls: list[tuple[str, str, tuple[Any, ...]]]
+) -> list[Any]:
     """Several ``contract.function(*args)`` reads in one JSON-RPC batch."""
     encoded = []
     for contract_name, function, args in calls:
         contract = manifest.contract(contract_name)
         data = contract.interface.encode_call(function, *args)
-        encoded.append(("eth_call", [{"to": contract.address, "data": "0x" + data.hex()}, "latest"]))
+        encoded.append(
+            ("eth_call", [{"to": contract.address, "data": "0x" + data.hex()}, "latest"])
+        )
     results = batched(rpc, encoded)
     return [
         manifest.contract(name).interface.decode_output(function, bytes.fromhex(result[2:]))
@@ -166,7 +172,9 @@ def _views(rpc: RpcClient, manifest: DeploymentManifest, calls: list[tuple[str, 
 
 def read_council_state(rpc: RpcClient, manifest: DeploymentManifest) -> CouncilState:
     members, threshold, epoch = _views(
-        rpc, manifest, [(COUNCIL, "members", ()), (COUNCIL, "threshold", ()), (COUNCIL, "epoch", ())]
+        rpc,
+        manifest,
+        [(COUNCIL, "members", ()), (COUNCIL, "threshold", ()), (COUNCIL, "epoch", ())],
     )
     return CouncilState(manifest.address(COUNCIL), tuple(members), int(threshold), int(epoch))
 
@@ -219,7 +227,10 @@ def _apply(
     names: dict[str, str],
 ) -> None:
     a = event.args
-    where = {"block": event.block_number, "time": time, "tx": event.tx_hash}
+
+    def entry(kind: str, args: dict[str, Any], proposal: Proposal | None = None) -> HistoryEntry:
+        return HistoryEntry(kind, event.block_number, time, event.tx_hash, args, proposal)
+
     if event.name == "ProposalCreated":
         pid = int(a["proposalId"])
         proposals[pid] = Proposal(
@@ -238,14 +249,14 @@ def _apply(
         executed = event.name == "ProposalExecuted"
         proposal.state = "executed" if executed else "cancelled"
         by = a["executor"] if executed else a["canceledBy"]
-        history.append(
-            HistoryEntry(
-                proposal.state, **where, args={"proposal": proposal.id, "by": by}, proposal=proposal
-            )
-        )
+        history.append(entry(proposal.state, {"proposal": proposal.id, "by": by}, proposal))
     elif event.name in ("MemberAdded", "MemberRemoved"):
         kind = "member-added" if event.name == "MemberAdded" else "member-removed"
-        history.append(HistoryEntry(kind, **where, args={"member": a["member"], "epoch": int(a["epoch"])}))
+        history.append(entry(kind, {"member": a["member"], "epoch": int(a["epoch"])}))
     elif event.name == "ThresholdChanged":
-        args = {"old": int(a["oldThreshold"]), "new": int(a["newThreshold"]), "epoch": int(a["epoch"])}
-        history.append(HistoryEntry("threshold-changed", **where, args=args))
+        args = {
+            "old": int(a["oldThreshold"]),
+            "new": int(a["newThreshold"]),
+            "epoch": int(a["epoch"]),
+        }
+        history.append(entry("threshold-changed", args))

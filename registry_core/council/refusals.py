@@ -2,7 +2,7 @@
 exit status the council's command line ends with.
 
 The reasons come from the contracts themselves: every action is simulated (``eth_call``) before
-it is signed, and the custom error it would revert with is turned into a :class:`CouncilRefusal`
+it is signed, and the custom error it would revert with is turned into a :class:`CouncilRefusedError`
 here. Exit statuses (documented in the README and in ``registry council --help``):
 
 ====  ==============================================================================
@@ -41,7 +41,7 @@ REFUSAL_STATUSES = (
 )
 
 
-class CouncilRefusal(GovernanceError):
+class CouncilRefusedError(GovernanceError):
     """A refused council action: ``de`` and ``en`` say why, ``exit_status`` is the CLI's."""
 
     def __init__(self, de: str, en: str, exit_status: int, *, error: str | None = None) -> None:
@@ -68,7 +68,11 @@ def error_text(error: DecodedError) -> str:
     return f"{error.name}({', '.join(f'{k}={_plain(v)}' for k, v in error.args.items())})"
 
 
-_STATES = {1: ("offen", "pending"), 2: ("ausgeführt", "executed"), 3: ("zurückgezogen", "cancelled")}
+_STATES = {
+    1: ("offen", "pending"),
+    2: ("ausgeführt", "executed"),
+    3: ("zurückgezogen", "cancelled"),
+}
 
 # The target contracts' errors people meet most, in words; any other is shown as it is decoded.
 _REASONS: dict[str, tuple[str, str]] = {
@@ -109,9 +113,11 @@ def reason(error: DecodedError | None, fallback: str) -> tuple[str, str]:
     return f"{de} ({error.name})", f"{en} ({error.name})"
 
 
-def would_revert(what_de: str, what_en: str, error: DecodedError | None, fallback: str) -> CouncilRefusal:
+def would_revert(
+    what_de: str, what_en: str, error: DecodedError | None, fallback: str
+) -> CouncilRefusedError:
     de, en = reason(error, fallback)
-    return CouncilRefusal(
+    return CouncilRefusedError(
         f"{what_de} würde scheitern: {de}",
         f"{what_en} would fail: {en}",
         EXIT_WOULD_REVERT,
@@ -119,38 +125,40 @@ def would_revert(what_de: str, what_en: str, error: DecodedError | None, fallbac
     )
 
 
-def council_refusal(error: DecodedError, *, inner: DecodedError | None = None) -> CouncilRefusal | None:
+def council_refusal(
+    error: DecodedError, *, inner: DecodedError | None = None
+) -> CouncilRefusedError | None:
     """The refusal a CityCouncil custom error stands for (``inner``: the decoded error of a
     failing proposal's call, for CouncilExecutionFailed); None for errors not about the caller."""
     a = {key: _plain(value) for key, value in error.args.items()}
     raw = error_text(error)
     pid = a.get("proposalId", "?")
     if error.name == "CouncilNotMember":
-        return CouncilRefusal(
+        return CouncilRefusedError(
             f"Konto {a['caller']} ist kein Ratsmitglied",
             f"account {a['caller']} is not a council member",
             EXIT_NOT_ALLOWED, error=raw,
         )  # fmt: skip
     if error.name == "CouncilNotProposer":
-        return CouncilRefusal(
+        return CouncilRefusedError(
             f"nur {a['proposer']}, der Vorschlag {pid} gemacht hat, kann ihn zurückziehen",
             f"only {a['proposer']}, who made proposal {pid}, can cancel it",
             EXIT_NOT_ALLOWED, error=raw,
         )  # fmt: skip
     if error.name == "CouncilUnknownProposal":
-        return CouncilRefusal(
+        return CouncilRefusedError(
             f"es gibt keinen Vorschlag {pid}", f"there is no proposal {pid}",
             EXIT_NO_OPEN_PROPOSAL, error=raw,
         )  # fmt: skip
     if error.name == "CouncilProposalNotPending":
         de, en = _STATES.get(int(error.args["state"]), ("?", "?"))
-        return CouncilRefusal(
+        return CouncilRefusedError(
             f"Vorschlag {pid} ist nicht mehr offen ({de})",
             f"proposal {pid} is no longer open ({en})",
             EXIT_NO_OPEN_PROPOSAL, error=raw,
         )  # fmt: skip
     if error.name == "CouncilProposalStale":
-        return CouncilRefusal(
+        return CouncilRefusedError(
             f"Vorschlag {pid} stammt aus Epoche {a['proposalEpoch']}; seitdem haben sich "
             f"Mitglieder oder Schwelle geändert (jetzt Epoche {a['currentEpoch']}): neu vorschlagen",
             f"proposal {pid} is of epoch {a['proposalEpoch']}; membership or threshold changed "
@@ -158,19 +166,19 @@ def council_refusal(error: DecodedError, *, inner: DecodedError | None = None) -
             EXIT_PAST_EPOCH, error=raw,
         )  # fmt: skip
     if error.name == "CouncilAlreadyConfirmed":
-        return CouncilRefusal(
+        return CouncilRefusedError(
             f"{a['member']} hat Vorschlag {pid} schon bestätigt",
             f"{a['member']} confirmed proposal {pid} already",
             EXIT_ALREADY_DONE, error=raw,
         )  # fmt: skip
     if error.name == "CouncilNotConfirmed":
-        return CouncilRefusal(
+        return CouncilRefusedError(
             f"{a['member']} hat Vorschlag {pid} nicht bestätigt: nichts zurückzunehmen",
             f"{a['member']} has not confirmed proposal {pid}: nothing to revoke",
             EXIT_ALREADY_DONE, error=raw,
         )  # fmt: skip
     if error.name == "CouncilThresholdNotReached":
-        return CouncilRefusal(
+        return CouncilRefusedError(
             f"Vorschlag {pid} hat {a['confirmations']} von {a['threshold']} nötigen Bestätigungen",
             f"proposal {pid} has {a['confirmations']} of the {a['threshold']} confirmations it needs",
             EXIT_BELOW_THRESHOLD, error=raw,

@@ -18,7 +18,7 @@ from eth_utils.address import to_checksum_address
 from registry_core.cli import EXIT_CODES, EXIT_USAGE, fail, print_json, print_line, refuse, say
 from registry_core.council.plain import LANGUAGES, both, proposal_lines
 from registry_core.council.proposals import Proposal
-from registry_core.council.refusals import REFUSAL_STATUSES, CouncilRefusal
+from registry_core.council.refusals import REFUSAL_STATUSES, CouncilRefusedError
 from registry_core.errors import KeystoreError, RegistryCoreError
 from registry_core.keystore import decrypt_key, read_key_file
 from registry_core.manifest import DeploymentManifest, load_manifest
@@ -71,7 +71,7 @@ def session(rpc_url: str, deployments: Path, as_json: bool) -> Iterator[Session]
     try:
         with RpcClient(rpc_url) as rpc:
             yield Session(rpc, load_manifest(deployments, rpc.chain_id()), as_json)
-    except CouncilRefusal as refusal:
+    except CouncilRefusedError as refusal:
         refused(refusal, as_json)
     except KeystoreError as exc:
         fail(both(f"Schlüsseldatei: {exc.detail}", f"key file: {exc.detail}"), EXIT_USAGE)
@@ -79,7 +79,7 @@ def session(rpc_url: str, deployments: Path, as_json: bool) -> Iterator[Session]
         fail(both(f"fehlgeschlagen: {exc.detail}", f"failed: {exc.detail}"))
 
 
-def refused(refusal: CouncilRefusal, as_json: bool) -> NoReturn:
+def refused(refusal: CouncilRefusedError, as_json: bool) -> NoReturn:
     if as_json:
         print_json(
             {"refused": True, "exit_status": refusal.exit_status, "de": refusal.de,
@@ -110,7 +110,9 @@ def unlock(keystore: Path) -> LocalAccount:
     return decrypt_key(read_key_file(keystore), passphrase)
 
 
-def show_proposal(proposal: Proposal, *, raw: bool = False, out: Callable[[str], None] = print_line) -> None:
+def show_proposal(
+    proposal: Proposal, *, raw: bool = False, out: Callable[[str], None] = print_line
+) -> None:
     """A proposal for people: a heading, then its fields in German, then in English."""
     out(both(f"Vorschlag {proposal.id}", f"Proposal {proposal.id}"))
     for language in LANGUAGES:

@@ -90,7 +90,11 @@ def propose(
     counts = (proposal.confirmations, proposal.council.threshold)
     result(
         as_json,
-        {"action": "propose", "tx": str(receipt["transactionHash"]), "proposal": proposal.to_json()},
+        {
+            "action": "propose",
+            "tx": str(receipt["transactionHash"]),
+            "proposal": proposal.to_json(),
+        },
         f"Vorschlag {proposal.id} gemacht ({counts[0]} von {counts[1]} Bestätigungen): "
         f"{decision.describe('de')}",
         f"Proposal {proposal.id} made ({counts[0]} of {counts[1]} confirmations): "
@@ -125,7 +129,9 @@ def _command(intent: Intent) -> Any:
             info = typer.Argument(metavar=param.name.upper(), help=param.help)
             annotation, default = Annotated[str, info], inspect.Parameter.empty
         kind = inspect.Parameter.KEYWORD_ONLY
-        parameters.append(inspect.Parameter(param.name, kind, default=default, annotation=annotation))
+        parameters.append(
+            inspect.Parameter(param.name, kind, default=default, annotation=annotation)
+        )
         annotations[param.name] = annotation
     for name, (annotation, default) in common.items():
         kind = inspect.Parameter.KEYWORD_ONLY
@@ -135,7 +141,9 @@ def _command(intent: Intent) -> Any:
     command.__annotations__ = {**annotations, "return": None}
     command.__name__ = intent.name.replace("-", "_")
     upper = {p.name: p.name.upper() for p in intent.params}
-    command.__doc__ = f"Propose: {intent.text_en.format(**upper)} / {intent.text_de.format(**upper)}."
+    command.__doc__ = (
+        f"Propose: {intent.text_en.format(**upper)} / {intent.text_de.format(**upper)}."
+    )
     return command
 
 

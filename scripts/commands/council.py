@@ -17,7 +17,7 @@ from registry_core.cli import CommandLine, print_json, print_line, print_table, 
 from registry_core.council.actions import Action, check_action, send
 from registry_core.council.plain import LANGUAGES, both, decision_text, history_text, plain_time
 from registry_core.council.proposals import read_council_record
-from registry_core.council.refusals import EXIT_NO_OPEN_PROPOSAL, CouncilRefusal
+from registry_core.council.refusals import EXIT_NO_OPEN_PROPOSAL, CouncilRefusedError
 from scripts.commands import _council_propose
 from scripts.commands._council import (
     DEFAULT_DEPLOYMENTS,
@@ -106,7 +106,7 @@ def show(
     proposal = record.proposals.get(proposal_id)
     if proposal is None:
         refused(
-            CouncilRefusal(
+            CouncilRefusedError(
                 f"es gibt keinen Vorschlag {proposal_id}",
                 f"there is no proposal {proposal_id}",
                 EXIT_NO_OPEN_PROPOSAL,
@@ -181,12 +181,12 @@ def _act(
             f"Vorschlag {proposal_id} ausgeführt: {decision_text(after, 'de')}",
             f"Proposal {proposal_id} executed: {decision_text(after, 'en')}",
         ),
-        "cancel": (
-            f"Vorschlag {proposal_id} zurückgezogen", f"Proposal {proposal_id} cancelled"
-        ),
+        "cancel": (f"Vorschlag {proposal_id} zurückgezogen", f"Proposal {proposal_id} cancelled"),
     }
     de, en = texts[action]
-    result(as_json, {"action": action, "member": member, "tx": tx, "proposal": after.to_json()}, de, en)
+    result(
+        as_json, {"action": action, "member": member, "tx": tx, "proposal": after.to_json()}, de, en
+    )
 
 
 @group.command("confirm", epilog=EPILOG)
