@@ -10,6 +10,7 @@ transaction goes through the same RPC endpoint (normally the gateway) as every c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from eth_account.signers.local import LocalAccount
@@ -58,16 +59,25 @@ def _refusal(
     return would_revert("die Aktion", "the action", decoded, error.message)
 
 
-def check_decision(rpc: RpcClient, manifest: DeploymentManifest, decision: Decision) -> None:
+def check_decision(
+    rpc: RpcClient,
+    manifest: DeploymentManifest,
+    decision: Decision,
+    names: Mapping[str, str] | None = None,
+) -> None:
     """The decision's call, made as the council (``eth_call`` from its address); a refusal with
-    the target contract's decoded error if it would revert."""
+    the target contract's decoded error if it would revert (``names``: department code -> name,
+    for the refusal's words)."""
     target, calldata = decision.call(manifest)
     error = _simulate(rpc, sender=manifest.address(COUNCIL), to=target, data=calldata)
     if error is not None:
         interface = manifest.contract(decision.intent.contract).interface
         decoded = explain_revert(error, interface)
         raise would_revert(
-            f"„{decision.describe('de')}“", f'"{decision.describe("en")}"', decoded, error.message
+            f"„{decision.describe('de', names)}“",
+            f'"{decision.describe("en", names)}"',
+            decoded,
+            error.message,
         )
 
 
@@ -78,7 +88,12 @@ def propose_call(manifest: DeploymentManifest, decision: Decision) -> bytes:
 
 
 def check_propose(
-    rpc: RpcClient, manifest: DeploymentManifest, *, member: str, decision: Decision
+    rpc: RpcClient,
+    manifest: DeploymentManifest,
+    *,
+    member: str,
+    decision: Decision,
+    names: Mapping[str, str] | None = None,
 ) -> None:
     """That ``member`` may propose, and that the decision would pass once executed."""
     error = _simulate(
@@ -86,7 +101,7 @@ def check_propose(
     )
     if error is not None:
         raise _refusal(manifest, error)
-    check_decision(rpc, manifest, decision)
+    check_decision(rpc, manifest, decision, names)
 
 
 def check_action(

@@ -20,7 +20,7 @@ from registry_core.cli import CommandLine, refuse
 from registry_core.council.actions import check_decision, check_propose, proposal_id_of, send
 from registry_core.council.intents import INTENTS, CouncilIntentError, Intent
 from registry_core.council.plain import both
-from registry_core.council.proposals import read_council_record
+from registry_core.council.proposals import department_names, read_council_record
 from scripts.commands._council import (
     DEFAULT_DEPLOYMENTS,
     DEFAULT_RPC,
@@ -62,12 +62,14 @@ def propose(
     except CouncilIntentError as exc:
         refuse(both(f"ungültig: {exc.detail}", f"invalid: {exc.detail}"))
     with session(rpc, deployments, as_json) as s:
-        tell(both(f"Beschluss: {decision.describe('de')}", f"decision: {decision.describe('en')}"))
+        names = department_names(s.rpc, s.manifest)
+        de, en = decision.describe("de", names), decision.describe("en", names)
+        tell(both(f"Beschluss: {de}", f"decision: {en}"))
         if keystore is None and dry_run:
-            check_decision(s.rpc, s.manifest, decision)
+            check_decision(s.rpc, s.manifest, decision, names)
         else:
             member = member_address(keystore)
-            check_propose(s.rpc, s.manifest, member=member, decision=decision)
+            check_propose(s.rpc, s.manifest, member=member, decision=decision, names=names)
         target, calldata = decision.call(s.manifest)
         if dry_run:
             result(
@@ -75,9 +77,9 @@ def propose(
                 {"dry_run": True, "intent": intent.name, "args": decision.args,
                  "target": target, "calldata": "0x" + calldata.hex(),
                  "description": decision.description(),
-                 "de": decision.describe("de"), "en": decision.describe("en")},
-                f"geprüft, nicht unterschrieben: {decision.describe('de')}",
-                f"checked, not signed: {decision.describe('en')}",
+                 "de": de, "en": en},
+                f"geprüft, nicht unterschrieben: {de}",
+                f"checked, not signed: {en}",
             )  # fmt: skip
             return
         assert keystore is not None
@@ -95,10 +97,8 @@ def propose(
             "tx": str(receipt["transactionHash"]),
             "proposal": proposal.to_json(),
         },
-        f"Vorschlag {proposal.id} gemacht ({counts[0]} von {counts[1]} Bestätigungen): "
-        f"{decision.describe('de')}",
-        f"Proposal {proposal.id} made ({counts[0]} of {counts[1]} confirmations): "
-        f"{decision.describe('en')}",
+        f"Vorschlag {proposal.id} gemacht ({counts[0]} von {counts[1]} Bestätigungen): {de}",
+        f"Proposal {proposal.id} made ({counts[0]} of {counts[1]} confirmations): {en}",
     )
 
 

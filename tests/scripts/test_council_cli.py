@@ -202,6 +202,17 @@ def test_a_proposal_that_would_revert_is_refused_before_it_is_signed(council: Co
         "(DirectoryDepartmentExists)",
     )  # fmt: skip
     assert _json(again)["error"] == "DirectoryDepartmentExists(departmentId=FB61)"
+    unknown = council.run(
+        "propose", "accredit", "FB61", "WASTE_PERMIT", "--from", "2027-01-01",
+        "--until", "2028-01-01T12:30", who=m1,
+    )  # fmt: skip
+    _refused(
+        unknown, 8,
+        "„FB61 (Umweltamt / Environment Office) darf WASTE_PERMIT ausstellen (ab 2027-01-01; "
+        "Ende: 2028-01-01 12:30 UTC)“ würde scheitern: Nachweisart WASTE_PERMIT gibt es nicht",
+        '"FB61 (Umweltamt / Environment Office) may issue WASTE_PERMIT (from 2027-01-01; end: '
+        '2028-01-01 12:30 UTC)" would fail: there is no credential type WASTE_PERMIT',
+    )  # fmt: skip
     assert view("CityCouncil", "proposalCount") == proposals, "a proposal was made"
     assert council.rpc.nonce(m1.address) == nonce, "something was signed and sent"
 
@@ -233,6 +244,15 @@ def test_a_confirmation_after_a_membership_change_is_refused(council: Council) -
     assert (shown["state"], shown["current_epoch"], shown["missing"]) == ("pending", False, [])
     assert shown["de"] == f"Dienststelle FB61 ({NAME}) umbenennen in Umwelt / Environment"
 
+    _refused(
+        council.run("cancel", str(stale_id), who=m2), 3,
+        f"nur {m1.address}, der Vorschlag {stale_id} gemacht hat, kann ihn zurückziehen",
+        f"only {m1.address}, who made proposal {stale_id}, can cancel it",
+    )  # fmt: skip
+    cancelled = council.run("cancel", str(stale_id), "--json", who=m1)
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert _json(cancelled)["proposal"]["state"] == "cancelled"
+
 
 def test_history_tells_decisions_and_membership_changes_in_both_languages(
     council: Council,
@@ -255,6 +275,10 @@ def test_history_tells_decisions_and_membership_changes_in_both_languages(
         ("member-added", f"{new} ist Ratsmitglied (Epoche 2)", f"{new} joined the council (epoch 2)"),
         ("executed", f"Beschluss 3 ausgeführt von {m1.address}: {new} wird Ratsmitglied",
          f"Proposal 3 executed by {m1.address}: {new} joins the council"),
+        ("cancelled", f"Vorschlag 2 zurückgezogen von {m1.address}: Dienststelle FB61 ({NAME}) "
+         "umbenennen in Umwelt / Environment",
+         f"Proposal 2 cancelled by {m1.address}: Rename department FB61 ({NAME}) to Umwelt / "
+         "Environment"),
     ], seen  # fmt: skip
     executed = [e for e in history if e["kind"] == "executed"]
     assert [(e["proposal"], e["intent"]) for e in executed] == [
