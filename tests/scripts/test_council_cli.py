@@ -175,6 +175,10 @@ def test_two_of_three_add_a_department_and_refusals_say_why(council: Council) ->
         "proposal 1 has 1 of the 2 confirmations it needs",
     )  # fmt: skip
 
+    _refused(
+        council.run("confirm", "1", who=m1), 6,
+        f"{m1.address} hat Vorschlag 1 schon bestätigt", f"{m1.address} confirmed proposal 1 already",
+    )  # fmt: skip
     confirmed = council.run("confirm", "1", "--json", who=m2)
     assert confirmed.returncode == 0, confirmed.stderr
     after = _json(confirmed)["proposal"]
@@ -258,6 +262,12 @@ def test_history_tells_decisions_and_membership_changes_in_both_languages(
     council: Council,
 ) -> None:
     m1, m2, m3 = council.members
+    assert _json(council.run("members", "--json")) == {
+        "council": council.manifest.address("CityCouncil"),
+        "members": [m1.address, m2.address, m3.address, council.outsider.address],
+        "threshold": 2,
+        "epoch": 2,
+    }
     history = _json(council.run("history", "--json"))["history"]
     seen = [(e["kind"], e["de"], e["en"]) for e in history]
     joined = [
