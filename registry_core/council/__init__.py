@@ -1,5 +1,10 @@
-"""The city council's decisions: a catalogue of intents (:mod:`.intents`, no I/O) and the way
-they are made on chain (:mod:`.decisions`: propose, confirm, execute).
+"""The city council's decisions: a catalogue of intents (:mod:`.intents`, types in :mod:`.model`,
+no I/O) and the way they are made on chain (:mod:`.decisions`: propose, confirm, execute).
+
+For people on the council and auditors: :mod:`.proposals` reads members, proposals and history
+from the chain, :mod:`.plain` says them in German and English (one home of those words: the
+council's command line and the explorer use it), :mod:`.actions` checks a member's action by
+simulating it before it is signed, :mod:`.refusals` says why one is refused (with exit statuses).
 
 The demo, the tests, the benchmarks and the council's command line all decide through this
 package, e.g.::

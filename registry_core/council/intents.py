@@ -1,6 +1,7 @@
-"""Council decisions by intent: what the council can decide, built into calls and read back.
+"""Council decisions by intent: the catalogue of what the council can decide, and calldata read
+back into decisions (the types are :mod:`registry_core.council.model`).
 
-An :class:`Intent` names one decision ("add-department", "accredit-type", ...) with its
+An :class:`Intent` names one decision ("add-department", "accredit", ...) with its
 parameters in plain terms (department codes, addresses, names, times) and a German and English
 description. ``intent.decide(...)`` (keyword arguments) or ``intent.parse([...])`` (the strings a
 command line gives) makes a :class:`Decision`; ``decision.call(manifest)`` is the target address
@@ -11,149 +12,28 @@ executing is :mod:`registry_core.council.decisions`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any
 
-from eth_utils.address import is_address, to_checksum_address
-
-from registry_core.codes import bytes32_to_code, code_to_bytes32
+from registry_core.codes import code_to_bytes32
+from registry_core.council.model import (
+    CallShape,
+    CouncilIntentError,
+    Decision,
+    Intent,
+    Param,
+    ParamKind,
+    View,
+    _from_abi,
+)
 from registry_core.errors import RegistryCoreError
 from registry_core.keccak import keccak256
 from registry_core.manifest import DeploymentManifest
 
-ParamKind = Literal["code", "address", "text", "count", "time", "hash"]
-
-# A read of the chain that an intent's "already in effect" check may ask:
-# view(contract name, function, *arguments) -> the decoded answer.
-View = Callable[..., Any]
-
-
-class CouncilIntentError(RegistryCoreError):
-    """Arguments that do not fit an intent, or calldata that is no known council decision."""
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    kind: ParamKind
-    help: str = ""
-
-
-def _to_abi(kind: ParamKind, value: Any) -> Any:
-    if kind == "code":
-        return code_to_bytes32(str(value))
-    if kind == "address":
-        if not isinstance(value, str) or not is_address(value):
-            raise ValueError(f"{value!r} is not an address")
-        return to_checksum_address(value)
-    if kind == "hash":
-        raw = value if isinstance(value, bytes) else bytes.fromhex(str(value).removeprefix("0x"))
-        if len(raw) != 32:
-            raise ValueError(f"{value!r} is not a 32-byte hash")
-        return raw
-    if kind in ("count", "time"):
-        number = int(value)
-        if number < 0:
-            raise ValueError(f"{value!r} is negative")
-        return number
-    return str(value)
-
-
-def _from_abi(kind: ParamKind, value: Any) -> Any:
-    if kind == "code":
-        return bytes32_to_code(bytes(value))
-    if kind == "hash":
-        return "0x" + bytes(value).hex()
-    if kind in ("count", "time"):
-        return int(value)
-    return value if kind == "address" else str(value)
-
-
-@dataclass(frozen=True)
-class CallShape:
-    """How an intent's flat argument list (its params, then its fixed values) becomes the
-    function's arguments (e.g. a struct, or a leading constant) and back."""
-
-    pack: Callable[[list[Any]], list[Any]]
-    # The flat list back from the decoded arguments; None when they are not of this shape.
-    unpack: Callable[[tuple[Any, ...]], tuple[Any, ...] | None]
-
-
-@dataclass(frozen=True)
-class Intent:
-    """One kind of council decision: ``contract.function(*params, *fixed)``, or that flat list
-    in the function's own ``shape``."""
-
-    name: str
-    contract: str  # the contract's name in the deployment manifest
-    function: str
-    params: tuple[Param, ...]
-    text_de: str  # str.format template over the parameter names
-    text_en: str
-    fixed: tuple[Any, ...] = ()  # trailing arguments the intent sets itself
-    in_effect: Callable[[View, Mapping[str, Any]], bool] | None = field(default=None, repr=False)
-    shape: CallShape | None = field(default=None, repr=False)
-
-    def decide(self, **args: Any) -> Decision:
-        """The decision with these arguments (values as people write them: codes, addresses)."""
-        names = [p.name for p in self.params]
-        if sorted(args) != sorted(names):
-            raise CouncilIntentError(
-                f"{self.name} takes {', '.join(names) or 'no arguments'}; got {', '.join(args)}"
-            )
-        values: dict[str, Any] = {}
-        for param in self.params:
-            try:
-                _to_abi(param.kind, args[param.name])
-            except (ValueError, TypeError) as exc:
-                raise CouncilIntentError(f"{self.name}: {param.name}: {exc}") from exc
-            values[param.name] = _normalised(param.kind, args[param.name])
-        return Decision(self, values)
-
-    def parse(self, texts: Sequence[str]) -> Decision:
-        """The decision from positional strings (a command line's arguments), in param order."""
-        if len(texts) != len(self.params):
-            usage = " ".join(f"<{p.name}>" for p in self.params)
-            raise CouncilIntentError(f"usage: {self.name} {usage}".rstrip())
-        return self.decide(**{p.name: text for p, text in zip(self.params, texts, strict=True)})
-
-
-def _normalised(kind: ParamKind, value: Any) -> Any:
-    return _from_abi(kind, _to_abi(kind, value))
-
-
-@dataclass(frozen=True)
-class Decision:
-    """An intent with its arguments: what one council proposal does."""
-
-    intent: Intent
-    args: dict[str, Any]
-
-    def abi_args(self) -> list[Any]:
-        values = [_to_abi(p.kind, self.args[p.name]) for p in self.intent.params]
-        flat = [*values, *self.intent.fixed]
-        return self.intent.shape.pack(flat) if self.intent.shape else flat
-
-    def call(self, manifest: DeploymentManifest) -> tuple[str, bytes]:
-        """Target address and calldata of the call the council makes."""
-        contract = manifest.contract(self.intent.contract)
-        return contract.address, contract.interface.encode_call(
-            self.intent.function, *self.abi_args()
-        )
-
-    def describe(self, language: Literal["de", "en"] = "en") -> str:
-        template = self.intent.text_de if language == "de" else self.intent.text_en
-        return template.format(**self.args)
-
-    def description(self) -> str:
-        """German and English, as the proposal's on-chain description (auditors read it)."""
-        return f"{self.describe('de')} / {self.describe('en')}"
-
-    def in_effect(self, view: View) -> bool:
-        """Whether the chain shows this decision in effect already (False if it cannot tell)."""
-        check = self.intent.in_effect
-        return check is not None and bool(check(view, self.args))
+__all__ = [
+    "INTENTS", "TREASURY_ROLE", "CallShape", "CouncilIntentError", "Decision", "Intent", "Param",
+    "ParamKind", "View", "decode_decision",
+]  # fmt: skip
 
 
 def _code(args: Mapping[str, Any], name: str) -> bytes:
@@ -161,12 +41,13 @@ def _code(args: Mapping[str, Any], name: str) -> bytes:
 
 
 _DEPARTMENT = Param("department", "code", "department code, e.g. FB02")
+_NEW_DEPARTMENT = Param("department", "code", "the new department's code, e.g. FB61", named=False)
 _ACCOUNT = Param("account", "address", "the account's address")
 _TYPE = Param("credential_type", "code", "credential type code, e.g. RESIDENCE_CERT")
 
 ADD_DEPARTMENT = Intent(
     "add-department", "DepartmentDirectory", "addDepartment",
-    (_DEPARTMENT, Param("name", "text", "public name, German / English")),
+    (_NEW_DEPARTMENT, Param("name", "text", "public name, German / English")),
     "Dienststelle {department} anlegen ({name})", "Create department {department} ({name})",
     in_effect=lambda view, a: view("DepartmentDirectory", "departmentExists", _code(a, "department")),
 )  # fmt: skip
@@ -218,11 +99,14 @@ DEFINE_CREDENTIAL_TYPE = Intent(
     ),
 )  # fmt: skip
 ACCREDIT_TYPE = Intent(
-    "accredit-type", "TrustedIssuerRegistry", "accredit",
-    (_DEPARTMENT, _TYPE, Param("valid_from", "time", "unix seconds; 0 for now"),
-     Param("valid_until", "time", "unix seconds; 0 for open-ended")),
-    "{department} darf {credential_type} ausstellen (von {valid_from} bis {valid_until}, 0: offen)",
-    "{department} may issue {credential_type} (from {valid_from} until {valid_until}, 0: open)",
+    "accredit", "TrustedIssuerRegistry", "accredit",
+    (_DEPARTMENT, _TYPE,
+     Param("valid_from", "time", "from (date, e.g. 2027-01-01, or unix seconds); 0: now",
+           zero=("sofort", "now"), flag="--from"),
+     Param("valid_until", "time", "until (date or unix seconds); 0: open-ended",
+           zero=("offen", "open"), flag="--until")),
+    "{department} darf {credential_type} ausstellen (ab {valid_from}; Ende: {valid_until})",
+    "{department} may issue {credential_type} (from {valid_from}; end: {valid_until})",
     # In effect once any accreditation of the department for the type exists, whatever its window.
     in_effect=lambda view, a: bool(view(
         "TrustedIssuerRegistry", "accreditationIds", _code(a, "department"),
@@ -230,14 +114,15 @@ ACCREDIT_TYPE = Intent(
     )),
 )  # fmt: skip
 END_ACCREDITATION = Intent(
-    "end-accreditation", "TrustedIssuerRegistry", "endAccreditation",
+    "revoke-accreditation", "TrustedIssuerRegistry", "endAccreditation",
     (Param("accreditation", "count", "accreditation id"),
-     Param("valid_until", "time", "unix seconds; 0 for now")),
-    "Akkreditierung {accreditation} endet ({valid_until}, 0: sofort)",
-    "Accreditation {accreditation} ends ({valid_until}, 0: now)",
+     Param("valid_until", "time", "when it ends (date or unix seconds); 0: now",
+           zero=("sofort", "now"), flag="--until")),
+    "Akkreditierung {accreditation} endet ({valid_until})",
+    "Accreditation {accreditation} ends ({valid_until})",
 )  # fmt: skip
 ALLOW_REGISTER_CREATOR = Intent(
-    "allow-register-creator", "RegisterHub", "setRegisterCreator", (_DEPARTMENT,),
+    "register-creator", "RegisterHub", "setRegisterCreator", (_DEPARTMENT,),
     "{department} darf eigene Register anlegen", "{department} may create its registers",
     fixed=(True,),
     in_effect=lambda view, a: view("RegisterHub", "isRegisterCreator", _code(a, "department")),
