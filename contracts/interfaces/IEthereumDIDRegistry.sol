@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity 0.8.28;
+pragma solidity ^0.8.28;
 
 /// @title ERC-1056 lightweight identity registry (did:ethr)
 /// @notice Every Ethereum address is an identity without registration. Its owner (the address
