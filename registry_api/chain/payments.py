@@ -82,6 +82,33 @@ def fee_service(rpc: RpcClient, manifest: DeploymentManifest, code: str) -> FeeS
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Tariff:
+    code: str
+    department: str
+    zone: str
+    rate_per_unit: int
+    unit_seconds: int
+    version: int
+    active: bool
+
+
+def tariff(rpc: RpcClient, manifest: DeploymentManifest, code: str) -> Tariff | None:
+    """The fee schedule's tariff ``code`` (None if it has none or it is a fee)."""
+    try:
+        department, zone, rate, unit, version, active = view(
+            rpc, manifest, FEE_SCHEDULE_CONTRACT, "tariff", code_to_bytes32(code)
+        )
+    except RpcError:
+        return None  # FeeScheduleUnknownService
+    if int(unit) == 0:
+        return None
+    return Tariff(
+        code, bytes32_to_code(bytes(department)), bytes32_to_code(bytes(zone)), int(rate),
+        int(unit), int(version), bool(active),
+    )  # fmt: skip
+
+
 def paid(rpc: RpcClient, manifest: DeploymentManifest, code: str, ref: bytes) -> bool:
     """Whether the fee schedule holds a receipt of fee ``code`` for request reference ``ref``."""
     receipt = view(rpc, manifest, FEE_SCHEDULE_CONTRACT, "paymentOf", code_to_bytes32(code), ref)

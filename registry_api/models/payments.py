@@ -126,6 +126,16 @@ class FeeServiceOut(BaseModel):
     version: int
 
 
+class TariffOut(BaseModel):
+    service: str
+    department: str
+    zone: str
+    rate_per_unit: int
+    unit_seconds: int
+    version: int
+    active: bool
+
+
 class AccountOut(BaseModel):
     address: str
     balance: int
@@ -134,3 +144,6 @@ class AccountOut(BaseModel):
     token: str
     fee_schedule: str
     channels: str
+    # A channel is settled this long before it expires; vouchers later than that are refused.
+    channel_settle_margin_seconds: int
+    chain_time: int  # the latest block's timestamp (a session may not start after it)

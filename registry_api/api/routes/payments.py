@@ -37,6 +37,7 @@ from registry_api.models.payments import (
     FeePaymentIn,
     FeePaymentOut,
     FeeServiceOut,
+    TariffOut,
     TopUpIn,
     VoucherIn,
     VoucherOut,
@@ -117,6 +118,29 @@ def fee(
     return FeeServiceOut(
         service=found.code, department=found.department, amount=found.amount,
         active=found.active, name_de=found.name_de, name_en=found.name_en, version=found.version,
+    )  # fmt: skip
+
+
+@router.get(
+    "/tariffs/{zone_or_tariff}",
+    response_model=TariffOut,
+    summary="A parking tariff, by its code (PARK_ZONE5) or its zone (ZONE5 → PARK_ZONE5)",
+)
+def tariff(
+    zone_or_tariff: Annotated[str, Path(max_length=26)], rpc: RpcDep, manifest: ManifestDep
+) -> TariffOut:
+    found = chain.tariff(rpc, manifest, zone_or_tariff) or chain.tariff(
+        rpc, manifest, "PARK_" + zone_or_tariff
+    )
+    if found is None:
+        raise refused(
+            404, "unknown-tariff", f"the fee schedule has no tariff {zone_or_tariff!r}",
+            "kein solcher Tarif",
+        )  # fmt: skip
+    return TariffOut(
+        service=found.code, department=found.department, zone=found.zone,
+        rate_per_unit=found.rate_per_unit, unit_seconds=found.unit_seconds,
+        version=found.version, active=found.active,
     )  # fmt: skip
 
 
