@@ -62,7 +62,7 @@ def refresh(session: Session, row: PaymentChannelRow, *, now: int) -> PaymentCha
         state = _status(session, row.settle_write_id)
         if state and state[0] in outbox.SETTLED:
             # A refused settlement (e.g. too late) leaves the deposit to the payer's reclaim.
-            row.state = "closed"
+            row.state = "closed" if state[0] == "anchored" else "failed"
             if state[0] == "anchored":
                 row.settled_amount = row.accepted_amount
             changed = True

@@ -95,6 +95,7 @@ def account(
     address: Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")],
     rpc: RpcDep,
     manifest: ManifestDep,
+    settings: SettingsDep,
 ) -> AccountOut:
     return AccountOut(
         address=address,
@@ -103,6 +104,8 @@ def account(
         token=manifest.contract(TOKEN_CONTRACT).address,
         fee_schedule=manifest.contract(FEE_SCHEDULE_CONTRACT).address,
         channels=manifest.contract(CHANNELS_CONTRACT).address,
+        channel_settle_margin_seconds=settings.channel_settle_margin_seconds,
+        chain_time=chain.head_time(rpc),
     )
 
 
