@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field
 HEX32 = r"^0x[0-9a-fA-F]{64}$"
 ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 SIGNATURE = r"^0x[0-9a-fA-F]{130}$"
-UINT = Field(ge=0, lt=2**128)
+# Cents fit the store's 64-bit integers (and far exceed any fee or deposit).
+UINT = Field(ge=0, lt=2**63)
 
 
 class PermitIn(BaseModel):

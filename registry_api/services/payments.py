@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
 from registry_api.chain import outbox
@@ -211,6 +211,11 @@ def open_channel(
             422, "invalid-terms", f"the channel terms are malformed: {exc}"[:200],
             "die Bedingungen des Kanals sind fehlerhaft",
         ) from None  # fmt: skip
+    if max(terms.deposit, terms.rate_per_unit, terms.expires_at, terms.deadline) >= 2**63:
+        raise refused(
+            422, "invalid-terms", "amounts and times must be below 2**63",
+            "Beträge und Zeiten müssen unter 2**63 liegen",
+        )  # fmt: skip
     channel_id = hex0x(terms.channel_id(chain.channels_domain_of(manifest)))
     if session.get(PaymentChannelRow, channel_id) is not None:
         raise refused(
@@ -285,15 +290,38 @@ def top_up(
     return channel_out(row)
 
 
-def accept_voucher(
-    session: Session, *, domain: Domain, channel_id: str, body: VoucherIn, now: int, margin: int
-) -> VoucherOut:
-    """Check the voucher and commit it as the channel's highest before answering."""
-    row = session.get(PaymentChannelRow, channel_id.lower()[:66])
+# The hot path in plain SQL: building ORM statements cost more than the voucher check itself.
+_READ_CHANNEL = text(
+    "SELECT channel_id, payer, starts_at, expires_at, rate_per_unit, unit_seconds, deposit, "
+    "state, accepted_amount, accepted_signature, topup_write_id FROM payment_channel "
+    "WHERE channel_id = :id"
+)
+_RAISE_VOUCHER = text(
+    "UPDATE payment_channel SET accepted_amount = :amount, accepted_signature = :signature, "
+    "accepted_at = :now WHERE channel_id = :id AND state = 'open' AND accepted_amount < :amount"
+)
+
+
+def _channel_values(engine: Engine, channel_id: str, now: int) -> Any:
+    with engine.connect() as connection:
+        row = connection.execute(_READ_CHANNEL, {"id": channel_id}).first()
     if row is None:
         raise unknown_channel()
-    if row.state != "open" or row.topup_write_id is not None:
-        row = refresh(session, row, now=now)
+    if row.state != "open" or row.topup_write_id is not None:  # it waits on a write: follow it
+        with Session(engine, expire_on_commit=False) as session:
+            found = session.get(PaymentChannelRow, channel_id)
+            assert found is not None
+            refresh(session, found, now=now)
+        with engine.connect() as connection:
+            row = connection.execute(_READ_CHANNEL, {"id": channel_id}).first()
+    return row
+
+
+def accept_voucher(
+    engine: Engine, *, domain: Domain, channel_id: str, body: VoucherIn, now: int, margin: int
+) -> VoucherOut:
+    """Check the voucher and commit it as the channel's highest before answering."""
+    row = _channel_values(engine, channel_id.lower()[:66], now)
     if row.state in ("opening", "failed"):
         raise refused(
             409, "channel-not-open", "the channel's opening is not on chain",
@@ -328,19 +356,14 @@ def accept_voucher(
         )  # fmt: skip
     except VoucherError as exc:
         raise voucher_problem(exc) from None
-    moved = session.execute(
-        update(PaymentChannelRow)
-        .where(col(PaymentChannelRow.channel_id) == row.channel_id)
-        .where(col(PaymentChannelRow.state) == "open")
-        .where(col(PaymentChannelRow.accepted_amount) < body.cumulative_amount)
-        .values(accepted_amount=body.cumulative_amount, accepted_signature=signature,
-                accepted_at=now)
-    )  # fmt: skip
-    session.commit()
-    if moved.rowcount == 1:  # type: ignore[attr-defined]
+    values = {"id": row.channel_id, "amount": body.cumulative_amount, "signature": signature}
+    with engine.begin() as connection:  # committed before the answer leaves
+        moved = connection.execute(_RAISE_VOUCHER, {**values, "now": now}).rowcount
+    if moved == 1:
         return out
     # Another process moved the channel meanwhile: the same voucher is a repeat, else refused.
-    session.refresh(row)
+    with engine.connect() as connection:
+        row = connection.execute(_READ_CHANNEL, {"id": row.channel_id}).one()
     if row.accepted_amount == body.cumulative_amount and row.accepted_signature == signature:
         return out.model_copy(update={"repeated": True})
     raise voucher_problem(

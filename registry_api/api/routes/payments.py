@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 
 from registry_api.api import idempotency
 from registry_api.api.deps import (
@@ -269,21 +270,24 @@ def get_channel(channel_id: ChannelId, session: SessionDep, now: NowDep) -> Chan
     response_model=VoucherOut,
     summary="Hand over a voucher; answered once it is stored as the channel's highest",
 )
-def voucher(
-    channel_id: ChannelId,
-    body: VoucherIn,
-    session: SessionDep,
-    settings: SettingsDep,
-    manifest: ManifestDep,
-    now: NowDep,
+async def voucher(
+    channel_id: ChannelId, body: VoucherIn, request: Request, settings: SettingsDep, now: NowDep
 ) -> VoucherOut:
-    return payments.accept_voucher(
-        session,
-        domain=chain.channels_domain_of(manifest),
-        channel_id=channel_id,
-        body=body,
-        now=now,
-        margin=settings.channel_settle_margin_seconds,
+    # The hot path: one thread hop for the check and the store (no sync dependencies, each of
+    # which would cost a hop of its own), the domain separator cached per deployment.
+    state = request.app.state
+    manifest = state.manifests.load(state.rpc.chain_id())
+    domain = chain.channels_domain_of(manifest)
+
+    return await run_in_threadpool(
+        lambda: payments.accept_voucher(
+            state.engine,
+            domain=domain,
+            channel_id=channel_id,
+            body=body,
+            now=now,
+            margin=settings.channel_settle_margin_seconds,
+        )
     )
 
 
