@@ -4,8 +4,8 @@
    its fee) → ``pay`` (no ETH, not allow-listed: the API relays permit + order) → the request is
    released → ``receive`` (OpenID4VCI); the receipt on chain names the request;
 2. an hour of parking paid per minute: ``park --minutes 60`` hands over 60 vouchers in simulated
-   time (one clock for the API and the wallet), the officer's check says paid until the right
-   minute, then the test node's time moves (on its own port, never through the gateway) and the
+   time (one clock for the API and the wallet), the officer's check (``check-parking``) says paid
+   until the right minute, then the test node's time moves (on its own port, never through the gateway) and the
    worker settles the channel once before it expires.
 """
 
@@ -169,6 +169,10 @@ def test_an_hour_of_parking_paid_per_minute_is_settled_once(
         after = check_parking(parking, lookup=lookup, now=start + 60 * 60 + 1)
     assert (during.outcome, during.paid_until) == ("paid", start + 3600), during
     assert after.outcome == "not-paid", after
+    clock.t = start + 59 * 60 + 30  # the officer's wallet asks the chain through the gateway
+    rpc_url = payment_api.city.city.rpc_url
+    checked = _wallet(home, served, "check-parking", parked["qr_payload"], "--rpc", rpc_url)
+    assert (checked["outcome"], checked["paid_until"]) == ("paid", start + 3600), checked
     # The test node's own port: the chain reaches the settle margin before the channel expires.
     head = int(str(node_rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"]), 16)  # type: ignore[index]
     target = parking.terms.expires_at - SETTLE_MARGIN + 1

@@ -1,8 +1,10 @@
-"""Paying the city: ``balance``, ``pay``, ``park``, ``close``.
+"""Paying the city: ``balance``, ``pay``, ``park``, ``close``, and the officer's ``check-parking``.
 
 No gas and no allow-listing for the citizen: the wallet signs EIP-2612 permits and EIP-712
 orders, the city relays them. ``park`` hands over one voucher per started minute (per unit of the
-tariff) and ``--json`` prints each voucher's EIP-712 typed data and signature. Time comes from
+tariff) and ``--json`` prints each voucher's EIP-712 typed data and signature. ``check-parking``
+checks a car's ``CPV1:`` voucher (signature, terms, tariff, paid-until) and the channel on chain
+(through the city's public RPC, the contract named by the city's API). Time comes from
 :data:`CLOCK` (tests put a simulated clock there).
 """
 
@@ -12,10 +14,22 @@ from typing import Annotated, Any
 
 import typer
 
+from registry_core.payments.parking import RpcChannels, check_parking
+from registry_core.payments.voucher_qr import VoucherQrError, decode_voucher_payload
+from registry_core.rpc import RpcClient
 from wallet.city import CityClient
 from wallet.cli.app import command, state
 from wallet.cli.city import DEFAULT_API, ApiOption
-from wallet.cli.io import IdentityOption, JsonOption, console, emit, passphrase, waiting
+from wallet.cli.io import (
+    IdentityOption,
+    JsonOption,
+    console,
+    emit,
+    passphrase,
+    read_text,
+    waiting,
+)
+from wallet.errors import CorruptFileError, ExitCode
 from wallet.payments import (
     Clock,
     SystemClock,
@@ -31,6 +45,7 @@ from wallet.payments import account_info as fetch_account
 from wallet.sessions import load_session as load_city_session
 
 CLOCK: Clock = SystemClock()
+DEFAULT_RPC = "http://127.0.0.1:8545"  # the permissioning gateway
 
 
 def _eur(cents: int) -> str:
@@ -150,3 +165,34 @@ def close(
     with CityClient(api) as city:
         closed = close_parking(city, account=account, parking=parking)
     emit(as_json, closed, f"[green]✔[/] {closed['channel_id']}: {closed['state']}")
+
+
+@command(
+    name="check-parking",
+    help="Parkschein prüfen: bezahlt bis wann in welcher Zone / check a parking voucher: paid "
+    "until when in which zone",
+)
+def check_parking_command(
+    ctx: typer.Context,
+    payload: Annotated[str, typer.Argument(help="CPV1:… payload, @FILE or '-'")],
+    rpc_url: Annotated[
+        str,
+        typer.Option("--rpc", envvar="CITY_WALLET_RPC_URL", help="the city's public JSON-RPC"),
+    ] = DEFAULT_RPC,
+    api: ApiOption = DEFAULT_API,
+    as_json: JsonOption = False,
+) -> int:
+    try:
+        parking = decode_voucher_payload(read_text(payload).strip())
+    except VoucherQrError as exc:
+        raise CorruptFileError(exc.detail, de="kein gültiger Parkschein") from None
+    with CityClient(api) as city:  # where the city's channels live (not what the QR claims)
+        info = fetch_account(city, "0x" + "00" * 20)
+    with RpcClient(rpc_url) as rpc:
+        lookup = RpcChannels(
+            rpc=rpc, chain_id=int(info["chain_id"]), channels_contract=str(info["channels"])
+        )
+        result = check_parking(parking, lookup=lookup, now=int(CLOCK.now()))
+    emit(as_json, result.to_json(), f"{result.outcome}: {result.message_de} / {result.message_en}")
+    codes = {"paid": ExitCode.DONE, "unconfirmed": ExitCode.NOT_YET}
+    return int(codes.get(result.outcome, ExitCode.NEGATIVE))
