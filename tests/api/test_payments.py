@@ -20,6 +20,7 @@ from registry_core.payments.signing import (
     FeePaymentOrder,
     sign_fee_payment,
     sign_permit,
+    sign_top_up,
     sign_voucher,
 )
 from registry_core.payments.types import (
@@ -230,3 +231,35 @@ def test_two_api_processes_share_the_channel_and_the_payer_closes_it(
         view = chain_view(rpc, payment_api.city.city.manifest)
         on_chain = view(CHANNELS_CONTRACT, "channel", bytes.fromhex(parking.channel_id[2:]))
     assert on_chain[2] is True and int(on_chain[8]) == 2, on_chain
+
+
+def test_a_top_up_adds_deposit_and_time(payment_api: PaymentApi) -> None:
+    payer = payment_api.city.citizens[2]
+    parking = _open(payment_api, payer, minutes=5)
+    info = _info(payment_api, payer.address)
+    terms = parking.terms
+    later = terms.expires_at + 600
+    signed = sign_top_up(
+        key=bytes(payer.key), channels_domain=parking.domain,
+        channel_id=terms.channel_id(parking.domain), amount=20, expires_at=later,
+        nonce=os.urandom(32), deadline=terms.deadline,
+    )  # fmt: skip
+    permit = sign_permit(
+        key=bytes(payer.key), token_domain=token_domain(info["chain_id"], info["token"]),
+        owner=payer.address, spender=info["channels"], value=20, nonce=info["permit_nonce"],
+        deadline=terms.deadline,
+    )  # fmt: skip
+    message = signed.typed_data["message"]
+    body = {
+        "amount": 20, "expires_at": later, "nonce": message["nonce"],
+        "deadline": terms.deadline, "signature": hex0x(signed.signature),
+        "permit": permit_to_json(permit),
+    }  # fmt: skip
+    path = f"/payments/channels/{parking.channel_id}/top-ups"
+    topped = payment_api.client.post(path, json=body, headers={"Idempotency-Key": "top-up-1"})
+    assert topped.status_code == 201, topped.text
+    assert (topped.json()["deposit"], topped.json()["expires_at"]) == (terms.deposit + 20, later)
+    again = payment_api.client.post(path, json=body, headers={"Idempotency-Key": "top-up-1"})
+    assert again.headers.get("Idempotent-Replay") == "true", again.text
+    replayed = payment_api.client.post(path, json=body)  # the nonce is used on chain
+    assert problem_of(replayed, 409)["contract_error"] == "PaymentsAuthorizationUsed"
