@@ -1,5 +1,5 @@
 """The payments domain's rules, no HTTP: relayed fee payments, channel openings and top-ups,
-the voucher check with its durable highest voucher, closing, and fee-bearing requests.
+closing (the voucher hot path is ``services/vouchers.py``), and fee-bearing requests.
 
 Every relayed call is dry-run first (``chain/payments.dry_run``) and then goes through the one
 outbox (``enqueue_call``) with the domain's own row in the same transaction. Vouchers never touch
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
 from registry_api.chain import outbox
@@ -29,8 +28,6 @@ from registry_api.models.payments import (
     FeePaymentOut,
     PermitIn,
     TopUpIn,
-    VoucherIn,
-    VoucherOut,
 )
 from registry_api.models.tables import Write
 from registry_api.services import credential_requests
@@ -38,7 +35,6 @@ from registry_api.services.payment_problems import (
     contract_problem,
     refused,
     unknown_channel,
-    voucher_problem,
 )
 from registry_core.codes import bytes32_to_code, code_to_bytes32
 from registry_core.eip712 import Domain, SignatureError, recover_signer
@@ -50,7 +46,6 @@ from registry_core.payments.types import (
     CLOSE_CHANNEL,
     FEE_SCHEDULE_CONTRACT,
 )
-from registry_core.payments.vouchers import ChannelState, Voucher, VoucherError, check_voucher
 from registry_core.payments.wire import hex0x, permit_call, request_ref, terms_from_json, unhex
 from registry_core.rpc import RpcClient
 
@@ -288,92 +283,6 @@ def top_up(
     row.updated_at = now
     session.add(row)
     return channel_out(row)
-
-
-# The hot path in plain SQL: building ORM statements cost more than the voucher check itself.
-_READ_CHANNEL = text(
-    "SELECT channel_id, payer, starts_at, expires_at, rate_per_unit, unit_seconds, deposit, "
-    "state, accepted_amount, accepted_signature, topup_write_id FROM payment_channel "
-    "WHERE channel_id = :id"
-)
-_RAISE_VOUCHER = text(
-    "UPDATE payment_channel SET accepted_amount = :amount, accepted_signature = :signature, "
-    "accepted_at = :now WHERE channel_id = :id AND state = 'open' AND accepted_amount < :amount"
-)
-
-
-def _channel_values(engine: Engine, channel_id: str, now: int) -> Any:
-    with engine.connect() as connection:
-        row = connection.execute(_READ_CHANNEL, {"id": channel_id}).first()
-    if row is None:
-        raise unknown_channel()
-    if row.state != "open" or row.topup_write_id is not None:  # it waits on a write: follow it
-        with Session(engine, expire_on_commit=False) as session:
-            found = session.get(PaymentChannelRow, channel_id)
-            assert found is not None
-            refresh(session, found, now=now)
-        with engine.connect() as connection:
-            row = connection.execute(_READ_CHANNEL, {"id": channel_id}).first()
-    return row
-
-
-def accept_voucher(
-    engine: Engine, *, domain: Domain, channel_id: str, body: VoucherIn, now: int, margin: int
-) -> VoucherOut:
-    """Check the voucher and commit it as the channel's highest before answering."""
-    row = _channel_values(engine, channel_id.lower()[:66], now)
-    if row.state in ("opening", "failed"):
-        raise refused(
-            409, "channel-not-open", "the channel's opening is not on chain",
-            "die Eröffnung des Kanals ist nicht auf der Blockchain", state=row.state,
-        )  # fmt: skip
-    if (body.chain_id is not None and body.chain_id != domain.chain_id) or (
-        body.verifying_contract is not None
-        and body.verifying_contract.lower() != domain.verifying_contract.lower()
-    ):
-        raise voucher_problem(
-            VoucherError("voucher-wrong-chain", "the voucher is for another chain or contract")
-        )
-    signature = body.signature.lower()
-    out = VoucherOut(
-        channel_id=row.channel_id, accepted_amount=body.cumulative_amount,
-        paid_until=paid_until(
-            rate_per_unit=row.rate_per_unit, unit_seconds=row.unit_seconds,
-            starts_at=row.starts_at, cumulative=body.cumulative_amount,
-        ),
-    )  # fmt: skip
-    if body.cumulative_amount == row.accepted_amount and signature == row.accepted_signature:
-        return out.model_copy(update={"repeated": True})
-    state = ChannelState(
-        unhex(row.channel_id), row.payer, row.starts_at, row.expires_at, row.rate_per_unit,
-        row.unit_seconds, row.deposit, closed=row.state in ("closing", "closed", "expired"),
-    )  # fmt: skip
-    voucher = Voucher(unhex(body.channel_id), body.cumulative_amount, unhex(signature))
-    try:
-        check_voucher(
-            domain=domain, channel=state, voucher=voucher, settled=row.accepted_amount, now=now,
-            expiry_margin=margin,
-        )  # fmt: skip
-    except VoucherError as exc:
-        raise voucher_problem(exc) from None
-    values = {"id": row.channel_id, "amount": body.cumulative_amount, "signature": signature}
-    with engine.begin() as connection:  # committed before the answer leaves
-        moved = connection.execute(_RAISE_VOUCHER, {**values, "now": now}).rowcount
-    if moved == 1:
-        return out
-    # Another process moved the channel meanwhile: the same voucher is a repeat, else refused.
-    with engine.connect() as connection:
-        row = connection.execute(_READ_CHANNEL, {"id": row.channel_id}).one()
-    if row.accepted_amount == body.cumulative_amount and row.accepted_signature == signature:
-        return out.model_copy(update={"repeated": True})
-    raise voucher_problem(
-        VoucherError(
-            "voucher-not-increasing" if row.state == "open" else "channel-closed",
-            f"the cumulative amount {body.cumulative_amount} is not above the "
-            f"{row.accepted_amount} already accepted",
-            cumulative_amount=body.cumulative_amount, accepted=row.accepted_amount,
-        )
-    )  # fmt: skip
 
 
 def close(

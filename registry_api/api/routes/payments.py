@@ -44,7 +44,7 @@ from registry_api.models.payments import (
     VoucherOut,
 )
 from registry_api.models.tables import Write
-from registry_api.services import payments
+from registry_api.services import payments, vouchers
 from registry_api.services.payment_problems import no_relay, refused
 from registry_core.payments.types import CHANNELS_CONTRACT, FEE_SCHEDULE_CONTRACT, TOKEN_CONTRACT
 
@@ -280,7 +280,7 @@ async def voucher(
     domain = chain.channels_domain_of(manifest)
 
     return await run_in_threadpool(
-        lambda: payments.accept_voucher(
+        lambda: vouchers.accept_voucher(
             state.engine,
             domain=domain,
             channel_id=channel_id,
