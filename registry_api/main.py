@@ -13,6 +13,7 @@ from registry_api.api.routes import (
     health,
     identity,
     openid4vci,
+    payments,
     registers,
     verify,
 )
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(verify.router)
     app.include_router(identity.router)
     app.include_router(openid4vci.router)
+    app.include_router(payments.router)
     install_pages(app, settings)
     return app
 

@@ -61,6 +61,8 @@ def credential_api_env(
         "CITY_API_KEYS_DIR": str(keys_dir),
         "CITY_API_KEYSTORE_PASSPHRASE": passphrase,
         "CITY_API_SIGNERS": "{}",
+        # Issuance never waits for a fee (the payment tests seed fees on the same chain).
+        "CITY_API_FEE_TYPES": "[]",
     }
 
 

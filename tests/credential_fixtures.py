@@ -132,6 +132,8 @@ def credential_api(
         # A revocation shows within the status cache time; keep it short in tests.
         status_cache_seconds=0.2,
         indexer_poll_seconds=5.0,
+        # Issuance here never waits for a fee (the payment tests seed fees on the same chain).
+        fee_types=[],
     )
     app = create_app(settings)
     with TestClient(app) as client:

@@ -1,7 +1,7 @@
 """The signing keys the senders run for, unlocked from the encrypted keystore.
 
 Each department's register key (``CITY_API_SIGNERS``) and credential key
-(``CITY_API_CREDENTIAL_KEYS``), and the relay keys (``CITY_API_RELAY_KEYS``). Every key has one
+(``CITY_API_CREDENTIAL_KEYS``), and the relay keys (``CITY_API_RELAY_KEYS``, ``CITY_API_PAYMENTS_RELAY_KEY``). Every key has one
 nonce stream, owned by the one sender that holds its lease; no other code signs transactions
 with it.
 """
@@ -32,7 +32,7 @@ def key_names(settings: Settings) -> dict[str, str | None]:
     names: dict[str, str | None] = {}
     for department, name in (*settings.signers.items(), *settings.credential_keys.items()):
         names[name] = department
-    for name in settings.relay_keys:
+    for name in (*settings.relay_keys, settings.payments_relay_key):
         names.setdefault(name, None)
     return names
 

@@ -1,4 +1,5 @@
-"""Background workers: one outbox sender per signing key and one indexer, as threads.
+"""Background workers: one outbox sender per signing key, one indexer and the channel settler
+(``chain/settler.py``), as threads.
 
 They run in the worker process (``registry_api.worker``) or, with ``CITY_API_WORKERS=thread``, in
 the API process. The keys (each department's register key and credential key, and the relay
@@ -18,6 +19,7 @@ from registry_api.chain.indexer import Indexer
 from registry_api.chain.keys import SigningKey
 from registry_api.chain.planning import Limits
 from registry_api.chain.sender import Sender
+from registry_api.chain.settler import ChannelSettler
 from registry_api.core.config import Settings
 from registry_core.manifest import DeploymentManifest, ManifestWatcher
 from registry_core.rpc import RpcClient
@@ -86,11 +88,24 @@ class Workers:
             manifest_loader=manifest,
             poll_seconds=settings.indexer_poll_seconds,
         )
+        by_name = {key.name: key.account.address for key in keys}
+        self.settler = ChannelSettler(
+            engine=engine,
+            rpc_url=settings.rpc_url,
+            manifest_loader=manifest,
+            signers={
+                code: by_name[name] for code, name in settings.signers.items() if name in by_name
+            },
+            margin_seconds=settings.channel_settle_margin_seconds,
+            poll_seconds=settings.settler_poll_seconds,
+            wake=self.wake,
+        )
 
     def start(self) -> None:
         for address, sender in self.senders.items():
             self._spawn(f"sender-{address[:10]}", sender.run)
         self._spawn("indexer", self.indexer.run)
+        self._spawn("channel-settler", self.settler.run)
 
     def _spawn(self, name: str, target: object) -> None:
         thread = threading.Thread(target=target, args=(self._stop,), name=name, daemon=True)  # type: ignore[arg-type]

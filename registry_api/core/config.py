@@ -96,6 +96,19 @@ class Settings(BaseSettings):
     issuance_token_seconds: int = Field(300, ge=30, le=3600)
     c_nonce_seconds: int = Field(300, ge=30, le=3600)
 
+    # Payments (issue 10). The relay key that sends citizens' signed fee payments, channel
+    # openings and top-ups (allow-listed by the council; citizens hold no gas).
+    payments_relay_key: str = Field("relay-payments", max_length=64)
+    # Credential types whose issuance waits for a fee receipt: None = every type with an active
+    # fee of the same code in the chain's fee schedule; a list = only these.
+    fee_types: list[str] | None = Field(None, max_length=50)
+    # The worker settles (and closes) a channel this long before it expires; vouchers that arrive
+    # later are refused (they could not be settled in time).
+    channel_settle_margin_seconds: int = Field(300, ge=0, le=86_400)
+    settler_poll_seconds: float = Field(1.0, gt=0, le=60)
+    # How long a relayed payment waits for its transaction before it answers 202.
+    payment_wait_seconds: float = Field(10.0, ge=0, le=120)
+
     @model_validator(mode="after")
     def _no_demo_secrets_in_production(self) -> Settings:
         if (

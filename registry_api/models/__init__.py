@@ -1,3 +1,6 @@
 """Request/response models per domain and the persistent tables."""
 
-from registry_api.models import identity_tables  # noqa: F401  (registers its tables on the metadata)
+from registry_api.models import (
+    identity_tables,  # noqa: F401  (registers its tables on the metadata)
+    payment_tables,  # noqa: F401  (registers its tables on the metadata)
+)

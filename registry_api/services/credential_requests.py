@@ -4,7 +4,7 @@ States::
 
     submitted ──approve──▶ approved ──(OpenID4VCI delivery)──▶ issued
         │  ╲                  ▲
-        │   ╲ (fee-bearing types, issue 10) awaiting_payment ──paid──┘
+        │   ╲ (fee not paid yet)  awaiting_payment ──receipt mined──┘
         └──reject──▶ rejected
 
 The claims (personal data) stay in this store, never on chain, and are deleted
@@ -37,7 +37,7 @@ SUBMITTED, AWAITING_PAYMENT, APPROVED, ISSUED, REJECTED = (
     "rejected",
 )
 STATES = (SUBMITTED, AWAITING_PAYMENT, APPROVED, ISSUED, REJECTED)
-DECIDABLE = (SUBMITTED,)  # awaiting_payment moves on only with the payment's receipt (issue 10)
+DECIDABLE = (SUBMITTED,)  # awaiting_payment moves on only with the payment's receipt
 COMPLETED = (ISSUED, REJECTED)
 
 
@@ -166,11 +166,15 @@ def approve(
     request_id: str,
     corrections: dict[str, Any] | None,
     now: int,
+    awaits_fee: bool = False,
 ) -> CredentialRequestRow:
+    """Approve; a request whose fee is not paid yet (``awaits_fee``) waits in
+    ``awaiting_payment`` until its receipt is mined (``services/payments.release_paid``)."""
     row = _decidable(session, department, request_id)
     claims = {**(row.claims or {}), **(corrections or {})}
     check_claims(row.type, claims)
-    row.claims, row.state, row.department, row.updated_at = claims, APPROVED, department.code, now
+    state = AWAITING_PAYMENT if awaits_fee else APPROVED
+    row.claims, row.state, row.department, row.updated_at = claims, state, department.code, now
     session.add(row)
     session.commit()
     return row

@@ -5,7 +5,8 @@ which names the channel id, which is the EIP-712 digest of the channel terms in 
 tariff and version, zone, rate, unit, start). What only the chain knows (the channel was opened,
 is not closed, has not expired, holds enough deposit) comes from a :class:`ChannelLookup`: the
 chain itself, or a signed trust bundle (a channel younger than the bundle cannot be confirmed
-offline yet). Outcomes:
+offline yet), or :class:`RpcChannels` (the chain, for a checker without a deployment manifest).
+Outcomes:
 
 - ``paid``: valid and the voucher pays past now;
 - ``not-paid``: valid, but the paid time is over (the answer says until when it was paid);
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from registry_core.codes import bytes32_to_code
 from registry_core.eip712 import SignatureError, recover_signer
+from registry_core.keccak import keccak256
 from registry_core.manifest import DeploymentManifest
 from registry_core.payments.channels import voucher_digest
 from registry_core.payments.types import CHANNELS_CONTRACT
@@ -81,6 +83,36 @@ class ChainChannels:
         return OnChainChannel(
             payer.lower(), int(starts_at), bool(closed), bytes(department), int(rate), int(unit),
             int(expires_at), int(deposit), int(settled),
+        )  # fmt: skip
+
+
+_CHANNEL_SELECTOR = keccak256(b"channel(bytes32)")[:4]
+
+
+class RpcChannels:
+    """Channels read over JSON-RPC without a deployment manifest (the wallet's check): the city's
+    chain id and PaymentChannels address come from a trusted source (the city's API), and the
+    ``channel(bytes32)`` answer, nine static words, is decoded here."""
+
+    knowledge: Literal["chain", "bundle"] = "chain"
+
+    def __init__(self, *, rpc: RpcClient, chain_id: int, channels_contract: str) -> None:
+        self._rpc = rpc
+        self.chain_id = chain_id
+        self.channels_contract = channels_contract.lower()
+
+    def channel(self, channel_id: bytes) -> OnChainChannel | None:
+        raw = self._rpc.call(self.channels_contract, _CHANNEL_SELECTOR + channel_id)
+        if len(raw) < 9 * 32:
+            return None
+        words = [raw[i * 32 : (i + 1) * 32] for i in range(9)]
+        payer = "0x" + words[0][12:].hex()
+        if int(payer, 16) == 0:
+            return None
+        number = [int.from_bytes(word, "big") for word in words]
+        return OnChainChannel(
+            payer, number[1], bool(number[2]), words[3], number[4], number[5], number[6],
+            number[7], number[8],
         )  # fmt: skip
 
 

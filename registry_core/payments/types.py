@@ -83,3 +83,11 @@ def fee_schedule_domain(chain_id: int, fee_schedule: str) -> Domain:
 
 def channels_domain(chain_id: int, channels: str) -> Domain:
     return Domain(CHANNELS_DOMAIN_NAME, DOMAIN_VERSION, chain_id, channels)
+
+
+# Off chain only: the payer asks the city to settle and close its channel now (the department
+# relays ``settle(..., close=true)`` with the highest voucher). Its own type, so a voucher that a
+# car shows in its QR code cannot be replayed as a request to end the session.
+CLOSE_CHANNEL = StructType(
+    "CloseChannel", (("channelId", "bytes32"), ("cumulativeAmount", "uint256"))
+)

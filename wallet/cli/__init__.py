@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import sys
 
-from wallet.cli import backup, city, credentials, identity, trust
+from wallet.cli import backup, city, credentials, identity, payments, trust
 from wallet.cli.app import app
 from wallet.errors import ExitCode
 
-__all__ = ["app", "backup", "city", "credentials", "identity", "main", "trust"]
+__all__ = ["app", "backup", "city", "credentials", "identity", "main", "payments", "trust"]
 
 
 def main(argv: list[str] | None = None) -> int:

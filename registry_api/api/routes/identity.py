@@ -2,7 +2,9 @@
 credential requests, the departments' decisions on them, and the DID state a key rotation needs.
 
 Citizens authenticate with ``Authorization: Bearer <session token>`` (``/auth/siwe``), departments
-with their API key (``X-API-Key``, scoped to credential types). Refusals are RFC 9457 problems
+with their API key (``X-API-Key``, scoped to credential types). A request of a fee-bearing type
+(``CITY_API_FEE_TYPES``) that is approved before its fee is paid waits in ``awaiting_payment``
+until the fee payment relayed by ``POST /payments/fees`` is mined, then it is approved. Refusals are RFC 9457 problems
 with ``detail`` (English) and ``detail_de`` (German).
 """
 
@@ -38,7 +40,7 @@ from registry_api.models.identity import (
     State,
 )
 from registry_api.models.identity_tables import CitizenSession, CredentialRequestRow
-from registry_api.services import credential_requests, identity, openid4vci
+from registry_api.services import credential_requests, identity, openid4vci, payments
 from registry_api.services.credentials import CredentialService
 from registry_core.did import DidError, parse_did
 from registry_core.manifest import DeploymentManifest
@@ -175,6 +177,7 @@ def mine(
 ) -> RequestsOut:
     _purge(session, settings, now)
     rows = credential_requests.of_citizen(session, citizen.did)
+    payments.release_paid(session, rows, now=now)
     return RequestsOut(data=[_out(r) for r in rows], count=len(rows))
 
 
@@ -188,6 +191,7 @@ def one(
 ) -> RequestOut:
     _purge(session, settings, now)
     row = credential_requests.one_of_citizen(session, citizen.did, request_id)
+    payments.release_paid(session, [row], now=now)
     offer = (
         _offer(session, settings, row, now) if row.state == credential_requests.APPROVED else None
     )
@@ -212,6 +216,7 @@ def pending(
     rows = credential_requests.for_department(
         session, department, state=state, limit=limit, offset=offset
     )
+    payments.release_paid(session, rows, now=now)
     return RequestsOut(data=[_out(r) for r in rows], count=len(rows))
 
 
@@ -226,12 +231,26 @@ def approve(
     session: SessionDep,
     settings: SettingsDep,
     department: CurrentDepartment,
+    rpc: RpcDep,
+    manifest: ManifestDep,
     now: NowDep,
 ) -> RequestOut:
-    row = credential_requests.approve(
-        session, department=department, request_id=request_id, corrections=body.claims, now=now
+    found = session.get(CredentialRequestRow, request_id[:32])
+    awaits_fee = (
+        found is not None
+        and payments.fee_due(rpc, manifest, settings, found.type)
+        and not payments.paid_in_store(session, found.id)
     )
-    return _out(row, _offer(session, settings, row, now))
+    row = credential_requests.approve(
+        session,
+        department=department,
+        request_id=request_id,
+        corrections=body.claims,
+        now=now,
+        awaits_fee=awaits_fee,
+    )
+    approved = row.state == credential_requests.APPROVED
+    return _out(row, _offer(session, settings, row, now) if approved else None)
 
 
 @router.get(
