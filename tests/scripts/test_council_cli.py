@@ -21,7 +21,13 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from registry_core.codes import code_to_bytes32
-from registry_core.council import ADD_MEMBER, RENAME_DEPARTMENT, chain_view, decide
+from registry_core.council import (
+    ADD_DEPARTMENT,
+    ADD_MEMBER,
+    RENAME_DEPARTMENT,
+    chain_view,
+    decide,
+)
 from registry_core.council.actions import propose_call
 from registry_core.keystore import Keystore
 from registry_core.manifest import DeploymentManifest
@@ -220,6 +226,18 @@ def test_a_proposal_that_would_revert_is_refused_before_it_is_signed(council: Co
     assert view("CityCouncil", "proposalCount") == proposals, "a proposal was made"
     assert council.rpc.nonce(m1.address) == nonce, "something was signed and sent"
 
+    # Made with another tool all the same: every member sees that it cannot pass.
+    duplicate = ADD_DEPARTMENT.decide(department="FB61", name=NAME)
+    Signer(m1.account, council.rpc).transact(
+        to=council.manifest.address("CityCouncil"), data=propose_call(council.manifest, duplicate)
+    )
+    (shown,) = _json(council.run("pending", "--json"))["pending"]
+    assert shown["would_fail"] == "DirectoryDepartmentExists(departmentId=FB61)"
+    assert shown["executable"] is False
+    assert shown["lines"]["en"]["executable"] == (
+        "no (would fail: DirectoryDepartmentExists(departmentId=FB61))"
+    )
+
 
 def test_a_confirmation_after_a_membership_change_is_refused(council: Council) -> None:
     m1, m2, _ = council.members
@@ -283,15 +301,15 @@ def test_history_tells_decisions_and_membership_changes_in_both_languages(
         ("executed", f"Beschluss 1 ausgeführt von {m2.address}: Dienststelle FB61 anlegen ({NAME})",
          f"Proposal 1 executed by {m2.address}: Create department FB61 ({NAME})"),
         ("member-added", f"{new} ist Ratsmitglied (Epoche 2)", f"{new} joined the council (epoch 2)"),
-        ("executed", f"Beschluss 3 ausgeführt von {m1.address}: {new} wird Ratsmitglied",
-         f"Proposal 3 executed by {m1.address}: {new} joins the council"),
-        ("cancelled", f"Vorschlag 2 zurückgezogen von {m1.address}: Dienststelle FB61 ({NAME}) "
+        ("executed", f"Beschluss 4 ausgeführt von {m1.address}: {new} wird Ratsmitglied",
+         f"Proposal 4 executed by {m1.address}: {new} joins the council"),
+        ("cancelled", f"Vorschlag 3 zurückgezogen von {m1.address}: Dienststelle FB61 ({NAME}) "
          "umbenennen in Umwelt / Environment",
-         f"Proposal 2 cancelled by {m1.address}: Rename department FB61 ({NAME}) to Umwelt / "
+         f"Proposal 3 cancelled by {m1.address}: Rename department FB61 ({NAME}) to Umwelt / "
          "Environment"),
     ], seen  # fmt: skip
     executed = [e for e in history if e["kind"] == "executed"]
     assert [(e["proposal"], e["intent"]) for e in executed] == [
-        (1, "add-department"), (3, "add-member")
+        (1, "add-department"), (4, "add-member")
     ]  # fmt: skip
     assert all(e["time"] and e["tx"].startswith("0x") and e["block"] > 0 for e in history)
