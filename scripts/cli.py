@@ -110,7 +110,8 @@ def run_demo(settings: CitySettings) -> None:
             f"  registers            {settings.api_url}/registers   (FB02's demo API key: "
             f"{settings.data_dir / 'demo-api-key'})\n"
             f"  chain id             {settings.chain_id}\n"
-            f"  council              {council_address} (2 of 3)\n"
+            f"  council              {council_address} (2 of 3; `registry council pending`, "
+            f"members' keys {settings.keys_dir / 'council-N.json'})\n"
             f"  data                 {settings.data_dir}\n"
             "Press Ctrl-C to stop; `make demo` again resumes the same chain and data.\n",
             flush=True,

@@ -139,9 +139,11 @@ def proposal_lines(proposal: Proposal, language: Language) -> list[tuple[str, st
         lines.append(
             (_choose(language, "fehlt", "missing"), _addresses(proposal.missing, language))
         )
-        lines.append(
-            (_choose(language, "ausführbar", "executable"), yes if proposal.executable else no)
-        )
+        ready = yes if proposal.executable else no
+        if proposal.would_fail:
+            ready += _choose(language, " (würde scheitern: ", " (would fail: ")
+            ready += f"{proposal.would_fail})"
+        lines.append((_choose(language, "ausführbar", "executable"), ready))
     return lines
 
 

@@ -24,10 +24,12 @@ from registry_core.council.plain import (
     plain_time,
     proposal_lines,
 )
+from registry_core.council.refusals import error_text
 from registry_core.errors import RpcError
 from registry_core.events import ChainEvent, EventReader, batched, block_timestamps
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
+from registry_core.transactions import explain_revert
 
 COUNCIL = "CityCouncil"
 
@@ -59,6 +61,8 @@ class Proposal:
     call: DecodedCall | None = None  # the raw call, when it is no known decision
     target_contract: str | None = None
     names: dict[str, str] = field(default_factory=dict)  # department code -> name
+    # Why its call would revert if the council made it now (open proposals of this epoch only).
+    would_fail: str | None = None
 
     @property
     def confirmations(self) -> int:
@@ -106,6 +110,7 @@ class Proposal:
             "confirmed_by": list(self.confirmed_by),
             "missing": self.missing,
             "executable": self.executable,
+            "would_fail": self.would_fail,
             "created": {
                 "block": self.created_block,
                 "tx": self.created_tx,
@@ -215,7 +220,25 @@ def read_council_record(rpc: RpcClient, manifest: DeploymentManifest) -> Council
         _apply(event, council, proposals, history, times.get(event.block_number), names)
     for proposal in proposals.values():
         decode_proposal(manifest, proposal)
-    return CouncilRecord(council, proposals, history)
+    record = CouncilRecord(council, proposals, history)
+    _simulate_open(rpc, manifest, record.pending())
+    return record
+
+
+def _simulate_open(rpc: RpcClient, manifest: DeploymentManifest, open_: list[Proposal]) -> None:
+    """Each open proposal's call as the council would make it now (one batch): what would fail."""
+    council = manifest.address(COUNCIL)
+    calls = [
+        ("eth_call", [{"from": council, "to": p.target, "data": "0x" + p.data.hex()}, "latest"])
+        for p in open_
+    ]
+    for proposal, reply in zip(open_, rpc.batch(calls) if calls else [], strict=True):
+        if isinstance(reply, RpcError):
+            decoded = None
+            if proposal.target_contract is not None:
+                interface = manifest.contract(proposal.target_contract).interface
+                decoded = explain_revert(reply, interface)
+            proposal.would_fail = error_text(decoded) if decoded else reply.message
 
 
 def _apply(

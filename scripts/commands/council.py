@@ -187,6 +187,9 @@ def _act(
     result(
         as_json, {"action": action, "member": member, "tx": tx, "proposal": after.to_json()}, de, en
     )
+    if after.executable:
+        tell(both(f"ausführen mit: registry council execute {proposal_id}",
+                  f"execute with: registry council execute {proposal_id}"))  # fmt: skip
 
 
 @group.command("confirm", epilog=EPILOG)
