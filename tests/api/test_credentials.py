@@ -24,8 +24,8 @@ from registry_core.abi import DecodedEvent
 from registry_core.did import make_did
 from registry_core.issuance import CredentialRequest
 from registry_core.rpc import RpcClient
-from registry_core.vc import Envelope
 from registry_core.trust import apply_delta
+from registry_core.vc import Envelope
 from registry_core.verification import TrustBundle, verify
 from tests.api_process import poll
 from tests.credential_fixtures import CredentialApi, CredentialCity
