@@ -5,7 +5,8 @@ Layout of ``<home>`` (identities and keys: :mod:`wallet.identities`; backups: :m
     wallet.json              chain id, identities, default identity, pinned trust-bundle signers
     keys/<identity>.json     each identity's key, Web3 Secret Storage (scrypt)
     credentials/<hash>.json  one credential envelope each, with type, issuer, expiry
-    trust-bundle.json        the last imported trust bundle (checked against the pinned signers)
+    trust-bundle.json        the trust bundle last imported or updated by a delta (checked against
+                             the pinned signers each time it is read)
 
 A :class:`Wallet` acts for one identity (the default unless another is named); credentials belong
 to the identity whose DID is their subject.

@@ -31,7 +31,8 @@ The package, by concern:
 
 - :mod:`.results`: the answer (:class:`Check`, :class:`VerificationResult`) and what a trust
   source must answer (:class:`TrustSource`, :class:`AnchorInfo`);
-- :mod:`.messages`: every outcome's German and English wording;
+- :mod:`.messages`: every outcome's German and English wording; :mod:`.offline_messages`: the
+  wording that depends on the bundle's age (the third outcome, "status as of block N");
 - :mod:`.checks`: :func:`verify`, the checks in order;
 - :mod:`.chain_source`: :class:`ChainSource`, online answers with warm caches;
 - :mod:`.bundle_source`: :class:`TrustBundle`, offline answers from a signed trust bundle.
