@@ -63,8 +63,8 @@ class TrustBundle:
                 "fetch a current bundle from the city"
             )
         signer = trusted_signer(bundle, trusted_signers, what="trust bundle")
-        block = int(bundle["as_of_block"])
         try:
+            block = int(bundle["as_of_block"])
             histories = {}
             for entry in bundle["did_histories"]:
                 history = DidHistory.from_json({**entry, "as_of_block": block})
