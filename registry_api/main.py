@@ -15,6 +15,7 @@ from registry_api.api.routes import (
     openid4vci,
     payments,
     registers,
+    trust_bundles,
     verify,
 )
 from registry_api.core import lifecycle
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(registers.router)
     app.include_router(credentials.router)
+    app.include_router(trust_bundles.router)
     app.include_router(dids.router)
     app.include_router(verify.router)
     app.include_router(identity.router)

@@ -5,7 +5,8 @@ Layout of ``<home>`` (identities and keys: :mod:`wallet.identities`; backups: :m
     wallet.json              chain id, identities, default identity, pinned trust-bundle signers
     keys/<identity>.json     each identity's key, Web3 Secret Storage (scrypt)
     credentials/<hash>.json  one credential envelope each, with type, issuer, expiry
-    trust-bundle.json        the last imported trust bundle (checked against the pinned signers)
+    trust-bundle.json        the trust bundle last imported or updated by a delta (checked against
+                             the pinned signers each time it is read)
 
 A :class:`Wallet` acts for one identity (the default unless another is named); credentials belong
 to the identity whose DID is their subject.
@@ -22,9 +23,11 @@ from eth_account.signers.local import LocalAccount
 
 from registry_core.errors import RegistryCoreError
 from registry_core.qr import QrRenderer, decode_payload, encode_payload, qr_info
-from registry_core.trust import TrustBundleError
+from registry_core.trust import TrustBundleError, apply_delta
 from registry_core.vc import Envelope, create_presentation, decode_jwt
 from registry_core.verification import TrustBundle, TrustSource, VerificationResult, verify
+from registry_core.verification.bundle_source import DEFAULT_MAX_AGE
+from registry_core.verification.offline_messages import describe_age
 from wallet.errors import CorruptFileError, UnknownItemError, WalletError
 from wallet.files import read_json, write_json
 from wallet.identities import (
@@ -275,35 +278,60 @@ class Wallet:
         config["trusted_bundle_signers"] = sorted(signers)
         self._save_config(config)
 
-    def import_bundle(self, bundle: dict[str, Any]) -> TrustBundle:
-        trusted = self.config().get("trusted_bundle_signers", [])
+    def _trusted_signers(self) -> list[str]:
+        trusted: list[str] = self.config().get("trusted_bundle_signers", [])
         if not trusted:
             raise WalletError(
                 "pin the city's trust-bundle signer first ('city-wallet trust pin 0x…')",
                 de="zuerst den Unterzeichner der Stadt festlegen ('city-wallet trust pin 0x…')",
             )
+        return trusted
+
+    def import_bundle(self, bundle: dict[str, Any]) -> TrustBundle:
         try:
-            loaded = TrustBundle.load(bundle, trusted_signers=trusted)
+            loaded = TrustBundle.load(bundle, trusted_signers=self._trusted_signers())
         except TrustBundleError as exc:
             raise WalletError(exc.detail) from None
         write_json(self.home / "trust-bundle.json", bundle)
         return loaded
 
-    def trust_bundle(self) -> TrustBundle:
-        path = self.home / "trust-bundle.json"
+    def _bundle_document(self) -> dict[str, Any]:
         try:
-            bundle = read_json(path)
+            document: dict[str, Any] = read_json(self.home / "trust-bundle.json")
         except FileNotFoundError:
             raise WalletError(
                 "no trust bundle imported; use 'city-wallet trust import FILE'",
                 de="kein Vertrauenspaket importiert; 'city-wallet trust import DATEI' verwenden",
             ) from None
+        return document
+
+    def trust_bundle(self, *, max_age: int | None = DEFAULT_MAX_AGE) -> TrustBundle:
         try:
             return TrustBundle.load(
-                bundle, trusted_signers=self.config().get("trusted_bundle_signers", [])
+                self._bundle_document(),
+                trusted_signers=self.config().get("trusted_bundle_signers", []),
+                max_age=max_age,
             )
         except TrustBundleError as exc:
             raise WalletError(exc.detail) from None
+
+    def apply_trust_update(self, delta: dict[str, Any]) -> TrustBundle:
+        """Bring the stored bundle up to date with a signed delta (``GET
+        /credentials/trust-bundle/delta?since_block=N``); a delta that is not signed by a pinned
+        signer, is for another block, or does not yield the city's signed bundle is refused and
+        the stored bundle kept."""
+        self.trust_bundle()  # the stored bundle must itself still be trusted
+        try:
+            merged = apply_delta(
+                self._bundle_document(), delta, trusted_signers=self._trusted_signers()
+            )
+        except TrustBundleError as exc:
+            raise CorruptFileError(
+                f"trust update refused: {exc.detail}",
+                de="Aktualisierung abgelehnt: sie ist nicht von der Stadt unterschrieben, "
+                "verändert oder passt nicht zum gespeicherten Vertrauenspaket",
+            ) from None
+        return self.import_bundle(merged)
 
     def verify_offline(
         self,
@@ -313,20 +341,13 @@ class Wallet:
         audience: str | None = None,
         nonce: str | None = None,
         now: int | None = None,
+        max_age: int | None = DEFAULT_MAX_AGE,
     ) -> tuple[VerificationResult, TrustBundle]:
-        bundle = self.trust_bundle()
+        bundle = self.trust_bundle(max_age=max_age)
         source: TrustSource = bundle
         return verify(
             text, source, presentation=presentation, audience=audience, nonce=nonce, now=now
         ), bundle
 
 
-def describe_age(seconds: int) -> tuple[str, str]:
-    """How old a bundle's knowledge is, in German and English."""
-    if seconds < 120:
-        return f"{seconds} Sekunden", f"{seconds} seconds"
-    if seconds < 7200:
-        return f"{seconds // 60} Minuten", f"{seconds // 60} minutes"
-    if seconds < 172800:
-        return f"{seconds // 3600} Stunden", f"{seconds // 3600} hours"
-    return f"{seconds // 86400} Tagen", f"{seconds // 86400} days"
+__all__ = ["StoredCredential", "Wallet", "describe_age"]

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     relay_keys: list[str] = Field(default_factory=list, max_length=50)
     trust_bundle_key: str = Field("trust-bundle", max_length=64)
     trust_bundle_max_age_seconds: float = Field(30.0, ge=0)
+    # Longest time from issuing a credential to its anchor being mined (written into bundles: a
+    # credential issued later than a bundle's time minus this "cannot be confirmed offline yet").
+    trust_anchor_window_seconds: int = Field(3600, ge=0, le=30 * 86400)
     status_cache_seconds: float = Field(2.0, ge=0, le=300)
     qr_cache_dir: Path | None = None
     batch_max: int = Field(256, ge=1, le=1024)

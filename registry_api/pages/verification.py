@@ -45,6 +45,18 @@ TEXTS: dict[str, tuple[str, str]] = {
         "VALID: the credential is genuine and valid.",
     ),
     "invalid": ("UNGÜLTIG", "INVALID"),
+    # Only offline verifiers answer it (this page asks the API, which verifies online); the page
+    # has the state so that a result from an offline source is never shown as valid or invalid.
+    "unconfirmed": (
+        "NOCH NICHT BESTÄTIGBAR: offline nicht bestätigt; Vertrauenspaket aktualisieren oder "
+        "online prüfen",
+        "CANNOT BE CONFIRMED YET: not confirmed offline; update the trust bundle or verify online",
+    ),
+    "mode_online": ("Online geprüft, Stand Block", "Verified online, as of block"),
+    "mode_offline": (
+        "Offline geprüft, Vertrauenspaket Block",
+        "Verified offline, trust bundle block",
+    ),
     "error": ("Die Prüfung ist fehlgeschlagen", "Verification failed"),
     "nocam": (
         "Dieser Browser kann QR-Codes nicht mit der Kamera lesen; bitte ein Foto hochladen.",
@@ -77,6 +89,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "status_failed": ("✘ nicht bestanden", "✘ failed"),
     "status_skipped": ("○ übersprungen", "○ skipped"),
     "status_unavailable": ("? nicht prüfbar", "? unavailable"),
+    "status_unconfirmed": ("… noch nicht bestätigbar", "… cannot be confirmed yet"),
     "state_unknown": ("unbekannt", "unknown"),
     "state_active": ("aktiv", "active"),
     "state_suspended": ("gesperrt", "suspended"),

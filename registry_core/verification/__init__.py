@@ -14,6 +14,16 @@ reason in German and English:
 ``holder``         (with a presentation) signed by the holder, for this audience and challenge
 =================  ==========================================================================
 
+The verdict has three outcomes (``outcome``; ``valid`` is ``outcome == "valid"``):
+
+- ``valid``: every check passed (the holder's may be skipped without a presentation);
+- ``invalid``: a check failed, or a source could not answer;
+- ``unconfirmed``: offline only, *cannot be confirmed offline yet*: nothing failed, but a check is
+  ``unconfirmed`` because the trust bundle is older than the answer needs: the credential is not in
+  the bundle and may have been issued after it (``anchored``, code ``newer-than-bundle``), or the
+  bundle's status is older than the verifier's maximum bundle age (``status``, code
+  ``status-outdated``). The reason gives the bundle's age and what to do (update it, check online).
+
 :func:`verify` never raises for bad input: anything unparseable is a failed ``format`` check.
 A source that cannot answer (chain down) yields ``unavailable`` checks and an invalid verdict.
 
@@ -21,7 +31,8 @@ The package, by concern:
 
 - :mod:`.results`: the answer (:class:`Check`, :class:`VerificationResult`) and what a trust
   source must answer (:class:`TrustSource`, :class:`AnchorInfo`);
-- :mod:`.messages`: every outcome's German and English wording;
+- :mod:`.messages`: every outcome's German and English wording; :mod:`.offline_messages`: the
+  wording that depends on the bundle's age (the third outcome, "status as of block N");
 - :mod:`.checks`: :func:`verify`, the checks in order;
 - :mod:`.chain_source`: :class:`ChainSource`, online answers with warm caches;
 - :mod:`.bundle_source`: :class:`TrustBundle`, offline answers from a signed trust bundle.
@@ -32,11 +43,13 @@ from registry_core.verification.chain_source import ChainSource
 from registry_core.verification.checks import CLOCK_SKEW, unreadable, verify
 from registry_core.verification.results import (
     CHECK_NAMES,
+    OUTCOMES,
     STATES,
     AnchorInfo,
     Check,
     CheckStatus,
     Mode,
+    Outcome,
     TrustSource,
     VerificationResult,
 )
@@ -44,12 +57,14 @@ from registry_core.verification.results import (
 __all__ = [
     "CHECK_NAMES",
     "CLOCK_SKEW",
+    "OUTCOMES",
     "STATES",
     "AnchorInfo",
     "ChainSource",
     "Check",
     "CheckStatus",
     "Mode",
+    "Outcome",
     "TrustBundle",
     "TrustSource",
     "VerificationResult",

@@ -1,4 +1,10 @@
-"""Offline answers from a signed trust bundle (format and signature: :mod:`registry_core.trust`)."""
+"""Offline answers from a signed trust bundle (format and signature: :mod:`registry_core.trust_format`).
+
+The bundle knows the chain as of its block. A credential that is not in it but may have been
+issued after it (its ``iat``/``nbf`` later than the bundle's time minus its ``anchor_window``)
+cannot be confirmed offline yet; a status older than ``max_age`` (24 h by default) cannot confirm
+"not revoked" any more. :func:`registry_core.verification.verify` asks for both.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,17 @@ from typing import Any
 
 from registry_core.did import DidHistory, parse_did
 from registry_core.merkle import leaf_hash, process_proof
-from registry_core.trust import BUNDLE_FORMAT, TrustBundleError, bundle_signer, unhex
+from registry_core.trust_format import (
+    BUNDLE_FORMAT,
+    TrustBundleError,
+    read_tables,
+    trusted_signer,
+    unhex,
+)
 from registry_core.vc import Envelope
 from registry_core.verification.results import NOT_ANCHORED, AnchorInfo, Mode
+
+DEFAULT_MAX_AGE = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -21,50 +35,46 @@ class TrustBundle:
     chain_id: int
     as_of_block: int
     as_of_time: int
+    anchor_window: int
     signer: str
     status_registry: str
     histories: dict[str, DidHistory]  # lower-case address -> history
     departments: dict[str, bytes]
     accreditations: tuple[tuple[bytes, bytes, int, int], ...]
-    credentials: dict[bytes, AnchorInfo]
+    singles: dict[bytes, AnchorInfo]
     batches: dict[bytes, AnchorInfo]
+    statuses: dict[bytes, tuple[int, int, int]]  # hash -> (state, reason, changed_at)
+    max_age: int | None = DEFAULT_MAX_AGE  # seconds a bundle's status is trusted
     mode: Mode = "offline"
 
     @classmethod
-    def load(cls, bundle: dict[str, Any], *, trusted_signers: Sequence[str]) -> TrustBundle:
+    def load(
+        cls,
+        bundle: dict[str, Any],
+        *,
+        trusted_signers: Sequence[str],
+        max_age: int | None = DEFAULT_MAX_AGE,
+    ) -> TrustBundle:
         """Check format and signature against the pinned signers, then index the bundle."""
         if not isinstance(bundle, dict) or bundle.get("format") != BUNDLE_FORMAT:
-            raise TrustBundleError(f"not a trust bundle of format {BUNDLE_FORMAT}")
-        signer = bundle_signer(bundle)
-        if signer.lower() not in {s.lower() for s in trusted_signers}:
-            raise TrustBundleError(f"the trust bundle is signed by {signer}, which is not trusted")
+            found = bundle.get("format") if isinstance(bundle, dict) else None
+            raise TrustBundleError(
+                f"not a trust bundle of format {BUNDLE_FORMAT} (found {found!r}): "
+                "fetch a current bundle from the city"
+            )
+        signer = trusted_signer(bundle, trusted_signers, what="trust bundle")
         try:
+            block = int(bundle["as_of_block"])
             histories = {}
             for entry in bundle["did_histories"]:
-                history = DidHistory.from_json(entry)
+                history = DidHistory.from_json({**entry, "as_of_block": block})
                 histories[history.did.address.lower()] = history
-            credentials = {
-                unhex(h): AnchorInfo(
-                    int(r[0]),
-                    unhex(r[1]),
-                    unhex(r[2]),
-                    int(r[3]),
-                    int(r[4]),
-                    int(r[5]),
-                    int(r[6]),
-                )
-                for h, r in bundle["credentials"].items()
-            }
-            batches = {
-                unhex(root): AnchorInfo(
-                    1, unhex(b[0]), unhex(b[1]), int(b[2]), int(b[3]), 0, int(b[3])
-                )
-                for root, b in bundle["batches"].items()
-            }
+            batch_rows, single_rows, status_rows = read_tables(bundle)
             return cls(
                 chain_id=int(bundle["chain_id"]),
-                as_of_block=int(bundle["as_of_block"]),
+                as_of_block=block,
                 as_of_time=int(bundle["as_of_time"]),
+                anchor_window=int(bundle["anchor_window"]),
                 signer=signer,
                 status_registry=str(bundle["contracts"]["CredentialStatusRegistry"]),
                 histories=histories,
@@ -78,8 +88,20 @@ class TrustBundle:
                     )
                     for a in bundle["accreditations"]
                 ),
-                credentials=credentials,
-                batches=batches,
+                singles={
+                    r.credential_hash: AnchorInfo(
+                        1, r.department, r.type_id, r.block, r.time, 0, r.time
+                    )
+                    for r in single_rows
+                },
+                batches={
+                    r.root: AnchorInfo(1, r.department, r.type_id, r.block, r.time, 0, r.time)
+                    for r in batch_rows
+                },
+                statuses={
+                    r.credential_hash: (r.state, r.reason, r.changed_at) for r in status_rows
+                },
+                max_age=max_age,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise TrustBundleError(f"malformed trust bundle: {exc}") from exc
@@ -96,15 +118,22 @@ class TrustBundle:
         return history or DidHistory(parsed, (), self.as_of_block)
 
     def anchor(self, credential_hash: bytes, envelope: Envelope) -> AnchorInfo:
-        record = self.credentials.get(credential_hash)
-        if record is not None:
-            return record
+        record = self.singles.get(credential_hash)
         batch = envelope.batch
-        if batch is not None and batch.root in self.batches:
+        if record is None and batch is not None and batch.root in self.batches:
             leaf = leaf_hash(["bytes32"], [credential_hash])
             if process_proof(leaf, batch.proof) == batch.root:
-                return self.batches[batch.root]
-        return NOT_ANCHORED
+                record = self.batches[batch.root]
+        if record is None:
+            return NOT_ANCHORED
+        status = self.statuses.get(credential_hash)
+        if status is None:
+            return record
+        state, reason, changed_at = status
+        return AnchorInfo(
+            state, record.department, record.type_id, record.block, record.timestamp, reason,
+            changed_at,
+        )  # fmt: skip
 
     def department_of(self, address: str) -> bytes:
         return self.departments.get(address.lower(), b"\0" * 32)

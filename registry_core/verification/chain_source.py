@@ -63,6 +63,8 @@ class ChainSource:
     """Online answers from the chain via the deployment manifest, with warm caches."""
 
     mode: Mode = "online"
+    anchor_window: int | None = None  # online answers are current: no third outcome
+    max_age: int | None = None
 
     def __init__(
         self,

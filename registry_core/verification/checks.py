@@ -20,13 +20,14 @@ from registry_core.vc import (
     decode_packed,
     parse_status_entry,
 )
-from registry_core.verification import messages
+from registry_core.verification import messages, offline_messages
 from registry_core.verification.results import (
     CHECK_NAMES,
     STATES,
     AnchorInfo,
     Check,
     Mode,
+    Outcome,
     TrustSource,
     VerificationResult,
 )
@@ -46,6 +47,7 @@ class _Parsed:
     vc_types: list[str]
     nbf: int
     exp: int
+    issued_at: int  # iat if the credential has one, else nbf (the city's issuance sets nbf = now)
 
 
 def _parse(text: str, source: TrustSource) -> _Parsed | Check:
@@ -92,6 +94,7 @@ def _parse(text: str, source: TrustSource) -> _Parsed | Check:
         vc_types=[str(t) for t in types],
         nbf=nbf,
         exp=exp,
+        issued_at=max(nbf, iat) if isinstance(iat := payload.get("iat"), int) else nbf,
     )
 
 
@@ -152,7 +155,7 @@ def verify(
     except (RegistryCoreError, OSError) as exc:
         checks["anchored"] = messages.unavailable("anchored", exc, source.mode)
     _check_issuer_and_signature(parsed, source, anchor, checks)
-    _check_anchor_status_accreditation(parsed, source, anchor, checks)
+    _check_anchor_status_accreditation(parsed, source, anchor, checks, current)
     if parsed.nbf > current + CLOCK_SKEW:
         checks["validity"] = messages.not_yet_valid()
     elif current >= parsed.exp + CLOCK_SKEW:
@@ -164,12 +167,24 @@ def verify(
     else:
         checks["holder"] = _check_holder(parsed, source, presentation, audience, nonce, current)
     result.checks = [checks.get(name) or messages.skipped(name) for name in CHECK_NAMES]
-    # Every check but the holder's must have passed; the holder's may be skipped (no presentation).
-    result.valid = all(
-        name in checks and checks[name].status == "passed" for name in CHECK_NAMES[:-1]
-    ) and result.checks[-1].status in ("passed", "skipped")
+    result.outcome = _outcome(result.checks)
+    result.valid = result.outcome == "valid"
     result.credential = _summary(parsed, anchor)
     return result
+
+
+def _outcome(checks: list[Check]) -> Outcome:
+    """Invalid if anything failed or could not be asked; unconfirmed if nothing failed but a check
+    needs a newer bundle; valid if every check but the holder's passed (the holder's may be
+    skipped: no presentation)."""
+    statuses = [c.status for c in checks]
+    if "failed" in statuses or "unavailable" in statuses:
+        return "invalid"
+    if "unconfirmed" in statuses:
+        return "unconfirmed"
+    if all(s == "passed" for s in statuses[:-1]) and statuses[-1] in ("passed", "skipped"):
+        return "valid"
+    return "invalid"
 
 
 def _resolve(
@@ -202,13 +217,32 @@ def _check_issuer_and_signature(
     checks["signature"] = messages.signature_bad() if signer is None else messages.signature_ok()
 
 
+def _newer_than_source(parsed: _Parsed, source: TrustSource) -> bool:
+    """Whether the credential may have been issued after the source's knowledge (offline: after
+    the bundle's block, allowing for the time an issuance may take to be anchored)."""
+    window = source.anchor_window
+    _, known_at = source.knowledge()
+    return window is not None and known_at is not None and parsed.issued_at > known_at - window
+
+
 def _check_anchor_status_accreditation(
-    parsed: _Parsed, source: TrustSource, anchor: AnchorInfo | None, checks: dict[str, Check]
+    parsed: _Parsed,
+    source: TrustSource,
+    anchor: AnchorInfo | None,
+    checks: dict[str, Check],
+    now: int,
 ) -> None:
     if "anchored" in checks:  # source unavailable
         return
+    block, known_at = source.knowledge()
+    age = None if known_at is None or source.mode == "online" else now - known_at
     if anchor is None or anchor.state == 0:
-        checks["anchored"] = messages.not_anchored()
+        if block is not None and age is not None and _newer_than_source(parsed, source):
+            checks["anchored"] = offline_messages.newer_than_bundle(block, age)
+            for name in ("accreditation", "status"):
+                checks[name] = offline_messages.waiting_for_anchor(name)
+        else:
+            checks["anchored"] = messages.not_anchored()
         return
     try:
         department = source.department_of(parsed.issuer_address)
@@ -248,8 +282,12 @@ def _check_anchor_status_accreditation(
         checks["status"] = messages.revoked(anchor.reason_code)
     elif anchor.state == 2:
         checks["status"] = messages.suspended(anchor.reason_code)
-    else:
+    elif block is None or age is None:
         checks["status"] = messages.status_ok()
+    elif source.max_age is not None and age > source.max_age:
+        checks["status"] = offline_messages.status_outdated(block, age, source.max_age)
+    else:
+        checks["status"] = offline_messages.status_ok_as_of(block, age)
 
 
 def _check_holder(

@@ -9,8 +9,12 @@ from registry_core.did import DidHistory
 from registry_core.errors import RegistryCoreError
 from registry_core.vc import Envelope
 
-CheckStatus = Literal["passed", "failed", "skipped", "unavailable"]
+CheckStatus = Literal["passed", "failed", "skipped", "unavailable", "unconfirmed"]
 Mode = Literal["online", "offline"]
+# "unconfirmed": cannot be confirmed offline yet (newer than the trust bundle, or its status older
+# than the verifier's maximum bundle age); neither valid nor invalid.
+Outcome = Literal["valid", "invalid", "unconfirmed"]
+OUTCOMES = ("valid", "invalid", "unconfirmed")
 CHECK_NAMES = (
     "format",
     "issuer",
@@ -55,6 +59,8 @@ class VerificationResult:
     knowledge_block: int | None = None  # the chain block the answer is based on
     knowledge_time: int | None = None  # unix time of that knowledge (offline: the bundle's)
     credential: dict[str, Any] = field(default_factory=dict)  # non-sensitive fields only
+    # valid / invalid / unconfirmed; ``valid`` is ``outcome == "valid"`` (kept for older clients)
+    outcome: Outcome = "invalid"
 
     @property
     def reason(self) -> str:
@@ -82,6 +88,14 @@ class TrustSource(Protocol):
 
     @property
     def status_registry(self) -> str: ...
+
+    @property
+    def anchor_window(self) -> int | None:
+        """Offline: seconds an issuance may take to be anchored (None online)."""
+
+    @property
+    def max_age(self) -> int | None:
+        """Offline: seconds the source's status is trusted (None: always current)."""
 
     def knowledge(self) -> tuple[int | None, int | None]: ...
 

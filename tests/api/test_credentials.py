@@ -24,8 +24,9 @@ from registry_core.abi import DecodedEvent
 from registry_core.did import make_did
 from registry_core.issuance import CredentialRequest
 from registry_core.rpc import RpcClient
+from registry_core.trust import apply_delta
 from registry_core.vc import Envelope
-from registry_core.verification import TrustBundle
+from registry_core.verification import TrustBundle, verify
 from tests.api_process import poll
 from tests.credential_fixtures import CredentialApi, CredentialCity
 
@@ -205,6 +206,35 @@ def test_trust_bundle_is_signed_by_the_published_signer(credential_api: Credenti
     loaded = TrustBundle.load(bundle, trusted_signers=[signer])
     assert loaded.chain_id == 52062 and loaded.as_of_block > 0
     assert any(code.startswith("0x4642") for code in bundle["departments"].values())  # "FB.."
+
+
+def test_trust_bundle_delta_brings_a_verifier_from_its_block_to_now(
+    credential_api: CredentialApi,
+) -> None:
+    client = credential_api.client
+    signer = client.get("/credentials/trust-bundle/signer").json()["signer"]
+    settings = client.app.state.credentials.settings  # type: ignore[attr-defined]
+    cache, settings.trust_bundle_max_age_seconds = settings.trust_bundle_max_age_seconds, 0
+    try:
+        old = client.get("/credentials/trust-bundle").json()
+        permit = _issue_permit(credential_api)
+        delta = client.get(
+            "/credentials/trust-bundle/delta", params={"since_block": old["as_of_block"]}
+        ).json()
+    finally:
+        settings.trust_bundle_max_age_seconds = cache
+    assert delta["format"] == "city-trust-delta/1" and delta["base_block"] == old["as_of_block"]
+    stale = verify(permit["qr_payload"], TrustBundle.load(old, trusted_signers=[signer]))
+    assert stale.outcome == "unconfirmed", stale.checks
+    current = TrustBundle.load(
+        apply_delta(old, delta, trusted_signers=[signer]), trusted_signers=[signer]
+    )
+    assert verify(permit["qr_payload"], current).outcome == "valid"
+    online = client.post("/verify", json={"payload": permit["qr_payload"]}).json()
+    assert (online["outcome"], online["valid"], online["mode"]) == ("valid", True, "online")
+    ahead = client.get("/credentials/trust-bundle/delta", params={"since_block": 10**12})
+    assert _problem(ahead, 409)["detail_de"].startswith("Block")
+    _problem(client.get("/credentials/trust-bundle/delta", params={"since_block": -1}), 422)
 
 
 def test_verification_page_is_bilingual(credential_api: CredentialApi) -> None:

@@ -16,6 +16,7 @@ from registry_core.qr import encode_payload
 from registry_core.rpc import RpcClient
 from registry_core.transactions import Signer
 from registry_core.trust import TrustBundleError, build_trust_bundle
+from registry_core.trust_tables import encode_statuses, pack
 from registry_core.vc import (
     b64url,
     b64url_decode,
@@ -300,7 +301,7 @@ def test_offline_bundle_verifies_and_refuses_untrusted_or_altered_bundles(
     assert offline.mode == "offline" and offline.knowledge_block == bundle["as_of_block"]
     with pytest.raises(TrustBundleError, match="not trusted"):
         TrustBundle.load(bundle, trusted_signers=[Account.create().address])
-    altered = {**bundle, "credentials": {}}
+    altered = {**bundle, "tables": {**bundle["tables"], "statuses": pack(encode_statuses([]))}}
     with pytest.raises(TrustBundleError, match="does not match"):
         TrustBundle.load(altered, trusted_signers=[signer.address])
 

@@ -44,6 +44,9 @@ def pages_api(
         keys_dir=credential_city.keys_dir,
         passphrase=credential_city.passphrase,
     )
+    # Every trust bundle fresh (no 30 s cache): an offline verifier's update right after an
+    # issuance must reach it (tests/e2e/test_offline_verifier.py).
+    env["CITY_API_TRUST_BUNDLE_MAX_AGE_SECONDS"] = "0"
     process = ApiProcess(env=env, log_path=data_dir / "api.log")
     process.start()
     try:

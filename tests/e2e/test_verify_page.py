@@ -20,6 +20,7 @@ from PIL import Image
 from playwright.sync_api import Error as PlaywrightError
 
 from registry_core.did import make_did
+from registry_core.verification import TrustBundle, verify
 from tests.api_process import poll
 from tests.browser import PageGuard, accessibility_violations, guarded_page
 from tests.e2e.conftest import PagesApi
@@ -214,3 +215,37 @@ def test_the_checks_catch_other_origins_and_inaccessible_markup(
         with pytest.raises(PlaywrightError, match="ERR_BLOCKED_BY_CLIENT"):
             page.goto("https://other.example.invalid/")
         assert guard.foreign_requests == ["https://other.example.invalid/"]
+
+
+def test_offline_answer_that_cannot_be_confirmed_yet_shows_amber(
+    browser: Browser, pages_api: PagesApi
+) -> None:
+    """The page's third state, from a real offline answer: a credential issued after the trust
+    bundle, verified against that bundle (the API itself verifies online, so it never answers this)."""
+    signer = pages_api.client.get("/credentials/trust-bundle/signer").json()["signer"]
+    bundle = TrustBundle.load(
+        pages_api.client.get("/credentials/trust-bundle").json(), trusted_signers=[signer]
+    )
+    issued = _issue(pages_api)
+    answer = verify(issued["qr_payload"], bundle).to_json()
+    assert answer["outcome"] == "unconfirmed", answer["checks"]
+    with _verify_page(browser, pages_api) as (page, guard):
+        page.evaluate("(result) => render(result)", answer)
+        verdict = page.locator("#verdict.unconfirmed")
+        verdict.wait_for(timeout=10_000)
+        assert verdict.inner_text().startswith("NOCH NICHT BESTÄTIGBAR")
+        assert "Vertrauenspaket aktualisieren" in verdict.inner_text()
+        assert page.locator("#mode").inner_text().startswith("Offline geprüft")
+        assert page.locator("#checks tr[data-check=anchored]").get_attribute("data-status") == (
+            "unconfirmed"
+        )
+        assert accessibility_violations(page) == []
+        page.click("#lang-en")
+        assert page.locator("#verdict").inner_text().startswith("CANNOT BE CONFIRMED YET")
+        assert accessibility_violations(page) == []
+        page.fill("#payload", issued["qr_payload"])  # the API verifies online: valid, green
+        answer = _answer_of(page, pages_api, "/verify", lambda: page.click("#check"))
+        assert (answer["outcome"], answer["mode"]) == ("valid", "online")
+        page.locator("#verdict.valid").wait_for(timeout=10_000)
+        assert page.locator("#mode").inner_text().startswith("Verified online, as of block")
+        guard.assert_clean(page)

@@ -15,7 +15,7 @@ from registry_core.errors import RpcConnectionError
 from registry_core.issuance import CredentialRequest, Issuer
 from registry_core.qr import encode_payload
 from registry_core.rpc import RpcClient
-from registry_core.trust import build_trust_bundle
+from registry_core.trust import build_trust_bundle, make_delta
 from registry_core.vc import decode_jwt
 from scripts.chain import EmbeddedChain
 from scripts.credentials_seed import seed_credential_types
@@ -74,6 +74,8 @@ class OfflineCity:
     revoked: str
     holder: LocalAccount
     chain_url: str
+    newer: str  # issued after the bundle
+    delta: dict  # the update from the bundle's block; it also revokes `valid`
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +111,12 @@ def offline_city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineCi
             )
             bundle_key = Account.create()
             bundle = build_trust_bundle(rpc=rpc, manifest=manifest, signer=bundle_key)
+            newer = issuer.issue("RESIDENCE_CERT", CredentialRequest(did, RESIDENCE))
+            issuer.change_status(
+                credential_hash=valid.credential_hash, action="revoke", reason_code=4
+            )
+            current = build_trust_bundle(rpc=rpc, manifest=manifest, signer=bundle_key)
+            delta = make_delta(current, bundle["as_of_block"], bundle_key)
     finally:
         node.stop()
     yield OfflineCity(
@@ -118,6 +126,8 @@ def offline_city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineCi
         encode_payload(revoked.jwt),
         holder,
         node.url,
+        encode_payload(newer.jwt),
+        delta,
     )
 
 
@@ -161,6 +171,43 @@ def test_cli_verifies_offline_with_the_chain_stopped(
 
     assert _cli(home, "verify", "CRV1:garbage") == 1
     assert "UNGÜLTIG" in capsys.readouterr().out
+
+
+def test_cli_says_cannot_confirm_yet_then_trust_update_brings_it_current(
+    offline_city: OfflineCity, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    home = tmp_path / "w"
+    Wallet(home).add_account(offline_city.holder, PASSPHRASE, chain_id=52062)
+    bundle_file, delta_file, tampered_file = (tmp_path / n for n in ("b.json", "d.json", "t.json"))
+    bundle_file.write_text(json.dumps(offline_city.bundle))
+    delta_file.write_text(json.dumps(offline_city.delta))
+    tampered = {**offline_city.delta, "as_of_time": offline_city.delta["as_of_time"] + 1}
+    tampered_file.write_text(json.dumps(tampered))
+    assert _cli(home, "trust", "pin", offline_city.signer) == 0
+    assert _cli(home, "trust", "import", str(bundle_file)) == 0
+    capsys.readouterr()
+
+    assert _cli(home, "verify", offline_city.newer) == 3  # not invalid: newer than the bundle
+    out = capsys.readouterr().out
+    assert out.startswith("OFFLINE NOCH NICHT BESTÄTIGBAR / CANNOT BE CONFIRMED OFFLINE YET")
+    assert "trust update" in out
+    assert _cli(home, "verify", offline_city.newer, "--json") == 3
+    result = json.loads(capsys.readouterr().out)
+    assert (result["outcome"], result["valid"]) == ("unconfirmed", False)
+    assert _cli(home, "verify", offline_city.valid) == 0  # revoked only after the bundle
+
+    assert _cli(home, "trust", "update", "--file", str(tampered_file)) == 5
+    assert "refused" in capsys.readouterr().err
+    assert _cli(home, "verify", offline_city.valid) == 0  # the stored bundle is unchanged
+    capsys.readouterr()
+    assert _cli(home, "trust", "update", "--file", str(delta_file), "--json") == 0
+    assert json.loads(capsys.readouterr().out)["as_of_block"] == offline_city.delta["as_of_block"]
+    assert _cli(home, "verify", offline_city.newer) == 0
+    capsys.readouterr()
+    assert _cli(home, "verify", offline_city.valid, "--json") == 1
+    assert json.loads(capsys.readouterr().out)["reason"] == "revoked"
 
 
 def test_presentation_from_the_wallet_binds_the_holder_offline(

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from registry_core.verification.bundle_source import DEFAULT_MAX_AGE
 from wallet.cli.app import command, state
 from wallet.cli.io import IdentityOption, JsonOption, console, emit, passphrase, read_text, waiting
 from wallet.core import describe_age
@@ -19,7 +20,15 @@ MARKS = {
     "failed": "[red]✘[/]",
     "skipped": "-",
     "unavailable": "[yellow]?[/]",
+    "unconfirmed": "[dark_orange]…[/]",
 }
+VERDICTS = {
+    "valid": "[bold green]GÜLTIG / VALID[/]",
+    "invalid": "[bold red]UNGÜLTIG / INVALID[/]",
+    "unconfirmed": "[bold dark_orange]OFFLINE NOCH NICHT BESTÄTIGBAR / "
+    "CANNOT BE CONFIRMED OFFLINE YET[/]",
+}
+EXIT_CODES = {"valid": ExitCode.DONE, "invalid": ExitCode.NEGATIVE, "unconfirmed": ExitCode.NOT_YET}
 
 
 def _date(timestamp: int) -> str:
@@ -109,10 +118,7 @@ def _decode_image(path: Path) -> str:
 
 
 def _print_result(body: dict[str, Any], age: tuple[str, str] | None) -> None:
-    verdict = (
-        "[bold green]GÜLTIG / VALID[/]" if body["valid"] else "[bold red]UNGÜLTIG / INVALID[/]"
-    )
-    console.print(verdict)
+    console.print(VERDICTS[body["outcome"]])
     for check in body["checks"]:
         console.print(
             f"  {MARKS[check['status']]} {check['name']:<13} "
@@ -138,6 +144,15 @@ def verify(
     ] = None,
     aud: Annotated[str | None, typer.Option("--aud")] = None,
     nonce: Annotated[str | None, typer.Option("--nonce")] = None,
+    max_age_hours: Annotated[
+        float,
+        typer.Option(
+            "--max-age",
+            envvar="CITY_WALLET_MAX_BUNDLE_AGE_HOURS",
+            help="höchstes Alter des Vertrauenspakets in Stunden, danach 'noch nicht bestätigbar' "
+            "/ maximum trust bundle age in hours; older status gives 'cannot be confirmed yet'",
+        ),
+    ] = DEFAULT_MAX_AGE / 3600,
     as_json: JsonOption = False,
 ) -> ExitCode:
     if image is not None:
@@ -150,7 +165,15 @@ def verify(
         )
     vp = read_text(presentation).strip() if presentation else None
     result, bundle = (
-        state(ctx).wallet().verify_offline(text.strip(), presentation=vp, audience=aud, nonce=nonce)
+        state(ctx)
+        .wallet()
+        .verify_offline(
+            text.strip(),
+            presentation=vp,
+            audience=aud,
+            nonce=nonce,
+            max_age=int(max_age_hours * 3600),
+        )
     )
     body = result.to_json()
     age_seconds = bundle.age_seconds()
@@ -159,4 +182,4 @@ def verify(
         emit(True, body)
     else:
         _print_result(body, describe_age(age_seconds))
-    return ExitCode.DONE if result.valid else ExitCode.NEGATIVE
+    return EXIT_CODES[result.outcome]

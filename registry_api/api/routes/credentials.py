@@ -1,5 +1,5 @@
 """Credentials over HTTP: departments issue, batch-issue, suspend, resume and revoke; anyone reads
-status, QR images and the signed trust bundle. The rules are in ``services/credentials.py`` and
+status and QR images (the trust bundle: ``trust_bundles.py``). The rules are in ``services/credentials.py`` and
 ``services/credential_rules.py``.
 
 An API key issues only the credential types it is scoped to (``registry api-key create
@@ -31,7 +31,6 @@ from registry_api.api.deps import (
     ReadSessionDep,
     RpcDep,
     SessionDep,
-    TrustBundleServiceDep,
 )
 from registry_api.core.errors import PROBLEM_BASE, PROBLEM_JSON
 from registry_api.core.security import Department
@@ -402,18 +401,3 @@ def qr_image(
             "Cache-Control": "public, max-age=86400, immutable",
         },
     )
-
-
-@router.get(
-    "/trust-bundle",
-    summary="Signed trust bundle for offline verification (issuer DIDs, accreditations, status)",
-)
-def trust_bundle(
-    bundles: TrustBundleServiceDep, rpc: RpcDep, manifest: ManifestDep
-) -> dict[str, Any]:
-    return bundles.bundle(rpc=rpc, manifest=manifest)
-
-
-@router.get("/trust-bundle/signer", summary="The address that signs trust bundles (pin it)")
-def trust_bundle_signer(bundles: TrustBundleServiceDep) -> dict[str, str]:
-    return {"signer": bundles.signer().address}

@@ -4,7 +4,7 @@ bilingual page that calls these is ``registry_api/pages/verification.py``.)"""
 from __future__ import annotations
 
 import io
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, UploadFile
 from pydantic import BaseModel, Field
@@ -40,9 +40,18 @@ class CheckOut(BaseModel):
 
 
 class VerifyOut(BaseModel):
-    valid: bool
+    valid: bool = Field(description='`outcome == "valid"` (kept for existing clients)')
+    outcome: Literal["valid", "invalid", "unconfirmed"] = Field(
+        description="`valid`, `invalid`, or `unconfirmed` (cannot be confirmed offline yet: only "
+        "offline verifiers with an older trust bundle answer it; this API verifies online)",
+        examples=["valid"],
+    )
     reason: str = Field(description="Code of the first failed check; empty when valid")
-    mode: str
+    mode: Literal["online", "offline"] = Field(
+        description="How it was verified: this API always answers `online`, from the chain's "
+        "current state (knowledge_block: the head it read)",
+        examples=["online"],
+    )
     knowledge_block: int | None
     knowledge_time: int | None
     checks: list[CheckOut]

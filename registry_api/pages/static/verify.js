@@ -36,20 +36,29 @@ function date(seconds) {
   return seconds ? new Date(seconds * 1000).toLocaleDateString(lang === "de" ? "de-DE" : "en-GB") : "-";
 }
 
-function showVerdict(kind, text, reason) {
+function showVerdict(kind, text, reason, mode) {
   const verdict = $("verdict");
   verdict.hidden = false;
   verdict.className = kind;
   verdict.textContent = text;
   verdict.dataset.reason = reason;
+  $("mode").hidden = !mode;
+  $("mode").textContent = mode || "";
 }
 
+// Three outcomes: valid, invalid, unconfirmed (cannot be confirmed offline yet: amber). Older
+// answers without `outcome` are read from `valid`.
 function render(result) {
   last = result;
+  const outcome = result.outcome || (result.valid ? "valid" : "invalid");
   const failed = result.checks.find((c) => c.status === "failed" || c.status === "unavailable");
-  showVerdict(result.valid ? "valid" : "invalid",
-              result.valid ? t("valid") : t("invalid") + ": " + (failed ? failed["reason_" + lang] : ""),
-              result.reason);
+  const pending = result.checks.find((c) => c.status === "unconfirmed");
+  const text = outcome === "valid" ? t("valid")
+    : outcome === "unconfirmed" ? t("unconfirmed") + ": " + (pending ? pending["reason_" + lang] : "")
+    : t("invalid") + ": " + (failed ? failed["reason_" + lang] : "");
+  const mode = result.mode && result.knowledge_block != null
+    ? t("mode_" + result.mode) + " " + result.knowledge_block : "";
+  showVerdict(outcome, text, result.reason, mode);
   const checks = document.querySelector("#checks tbody");
   checks.replaceChildren();
   for (const c of result.checks) {
@@ -86,7 +95,7 @@ async function send(url, options) {
     render(body);
   } catch (err) {
     last = null;
-    showVerdict("invalid", t("error") + ": " + err.message, "");
+    showVerdict("invalid", t("error") + ": " + err.message, "", "");
   }
 }
 
