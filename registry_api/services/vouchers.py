@@ -34,8 +34,8 @@ _RAISE_VOUCHER = text(
 )
 
 
-def _channel_values(engine: Engine, channel_id: str, now: int) -> Any:
-    with engine.connect() as connection:
+def _channel_values(engine: Engine, read_engine: Engine, channel_id: str, now: int) -> Any:
+    with read_engine.connect() as connection:  # on SQLite: no write lock for the read
         row = connection.execute(_READ_CHANNEL, {"id": channel_id}).first()
     if row is None:
         raise unknown_channel()
@@ -44,16 +44,23 @@ def _channel_values(engine: Engine, channel_id: str, now: int) -> Any:
             found = session.get(PaymentChannelRow, channel_id)
             assert found is not None
             refresh(session, found, now=now)
-        with engine.connect() as connection:
+        with read_engine.connect() as connection:
             row = connection.execute(_READ_CHANNEL, {"id": channel_id}).first()
     return row
 
 
 def accept_voucher(
-    engine: Engine, *, domain: Domain, channel_id: str, body: VoucherIn, now: int, margin: int
+    engine: Engine,
+    *,
+    read_engine: Engine,
+    domain: Domain,
+    channel_id: str,
+    body: VoucherIn,
+    now: int,
+    margin: int,
 ) -> VoucherOut:
     """Check the voucher and commit it as the channel's highest before answering."""
-    row = _channel_values(engine, channel_id.lower()[:66], now)
+    row = _channel_values(engine, read_engine, channel_id.lower()[:66], now)
     if row.state in ("opening", "failed"):
         raise refused(
             409, "channel-not-open", "the channel's opening is not on chain",
@@ -94,7 +101,7 @@ def accept_voucher(
     if moved == 1:
         return out
     # Another process moved the channel meanwhile: the same voucher is a repeat, else refused.
-    with engine.connect() as connection:
+    with read_engine.connect() as connection:
         row = connection.execute(_READ_CHANNEL, {"id": row.channel_id}).one()
     if row.accepted_amount == body.cumulative_amount and row.accepted_signature == signature:
         return out.model_copy(update={"repeated": True})

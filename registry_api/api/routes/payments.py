@@ -282,6 +282,7 @@ async def voucher(
     return await run_in_threadpool(
         lambda: vouchers.accept_voucher(
             state.engine,
+            read_engine=state.read_engine,
             domain=domain,
             channel_id=channel_id,
             body=body,
