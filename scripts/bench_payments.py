@@ -8,8 +8,9 @@ schedule and tariffs and mints a payer's balance, then prints:
     digests, interleaved in chunks so that load from other processes hits both alike
     (target >= 0.5x);
 (b) vouchers accepted per second over HTTP by the API (check + durable store + answer, one voucher
-    per request, one commit each) against a bare FastAPI POST endpoint that only parses and
-    answers, on the same machine and HTTP client (target >= 0.5x), p50/p99
+    per request, one commit each; then 10 per request with one commit) against a bare FastAPI POST
+    endpoint that only parses and answers, on the same machine and HTTP client (target >= 0.5x),
+    p50/p99
     (``scripts/bench_payments_http.py``);
 (c) gas of one channel lifecycle (open with permit + settle and close) against 60 separate relayed
     fee payments (permit + signed order) in the same run (target: the channel costs less than 3
@@ -55,7 +56,7 @@ from registry_core.payments.types import (
 from registry_core.payments.vouchers import ChannelState, Voucher, check_voucher
 from registry_core.rpc import RpcClient
 from registry_core.transactions import Signer
-from scripts.bench_payments_http import http_bench
+from scripts.bench_payments_http import BATCH, http_bench
 from scripts.bench_timing import Measured, interleaved, main_with_seconds
 from scripts.chain import EmbeddedChain
 from scripts.demo_city import seed_demo_city
@@ -240,7 +241,7 @@ def run(seconds: float) -> None:
                     rpc=rpc, manifest=manifest, treasury=treasury, balances={payer.address: 10**6}
                 )
                 gas = gas_bench(rpc, manifest, departments, payer)
-            bare, api = http_bench(
+            bare, api, bare_b, batch = http_bench(
                 manifest=manifest, rpc_url=node.url, deployments_dir=Path(tmp) / "deployments",
                 tmp=Path(tmp), seconds=seconds, ports=(_free_port(), _free_port()),
             )  # fmt: skip
@@ -265,6 +266,12 @@ def run(seconds: float) -> None:
         f"{api.pct(0.5) * 1e3:6.2f} ms   p99 {api.pct(0.99) * 1e3:6.2f} ms   (one voucher per "
         "request, one commit per voucher, no batching, no group commit)"
     )
+    batch_rate = batch.rate * BATCH
+    print(
+        f"    bare FastAPI POST (same run as batches) {bare_b.rate:8,.0f} /s   API, {BATCH} vouchers "
+        f"per request, one commit: {batch_rate:8,.0f} vouchers/s   p50 {batch.pct(0.5) * 1e3:6.2f} ms"
+        f"   p99 {batch.pct(0.99) * 1e3:6.2f} ms per request"
+    )
     payment_median = statistics.median(gas.payments)
     print(
         f"(c) {FEE_PAYMENTS} relayed fee payments: {sum(gas.payments):,} gas in all, median "
@@ -278,18 +285,21 @@ def run(seconds: float) -> None:
     )
     ratio_a = checked.rate / base.rate
     ratio_b = api.rate / bare.rate
+    ratio_batch = batch_rate / bare_b.rate
     ratio_c = gas.channel / payment_median
     print(
         f"target (a) voucher check >= 0.5x bare recovery: {'met' if ratio_a >= 0.5 else 'missed'} ({ratio_a:.2f}x)"
     )
-    needed = (
-        "not needed (one voucher per request and one commit each reach it)"
-        if ratio_b >= 0.5
-        else "needed: batch several vouchers per request or group-commit"
-    )
+    if ratio_b >= 0.5:
+        needed = "not needed: one voucher per request and one commit each reach it"
+    elif ratio_batch >= 0.5:
+        needed = f"batching {BATCH} vouchers per request ({ratio_batch:.2f}x) is what reaches it"
+    else:
+        needed = f"even {BATCH} per request reach only {ratio_batch:.2f}x: group commit is needed"
     print(
         f"target (b) vouchers over HTTP >= 0.5x bare endpoint: "
-        f"{'met' if ratio_b >= 0.5 else 'missed'} ({ratio_b:.2f}x); batching/group commit {needed}"
+        f"{'met' if max(ratio_b, ratio_batch) >= 0.5 else 'missed'} (one per request "
+        f"{ratio_b:.2f}x, {BATCH} per request {ratio_batch:.2f}x); {needed}"
     )
     print(
         f"target (c) channel < 3 fee payments: {'met' if ratio_c < 3 else 'missed'} ({ratio_c:.2f} payments)"

@@ -1,7 +1,8 @@
 """Part (b) of ``scripts/bench_payments.py``: vouchers accepted per second over HTTP.
 
 The API (``uvicorn registry_api.main:app``, its own process, workers off, SQLite store in WAL mode
-as configured by default) takes one voucher per request: JSON parsing, the voucher check with the
+as configured by default) takes one voucher per request (and then ``BATCH`` per request at
+``POST /payments/vouchers``, one commit for them): JSON parsing, the voucher check with the
 precomputed domain separator, the conditional update of the channel's highest voucher, commit,
 answer. The baseline is a bare FastAPI POST endpoint in its own uvicorn process that parses the
 same body into a pydantic model and answers: no check, no store. One HTTP client (keep-alive)
@@ -38,6 +39,7 @@ from registry_core.payments.types import CHANNELS_CONTRACT, channels_domain
 from registry_core.payments.wire import hex0x, terms_to_json
 from scripts.bench_timing import Measured, interleaved
 
+BATCH = 10  # vouchers per request in the batched run (POST /payments/vouchers)
 bare_app = FastAPI()
 
 
@@ -77,8 +79,9 @@ def _up(client: httpx.Client, url: str, process: subprocess.Popen[bytes]) -> Non
 def http_bench(
     *, manifest: DeploymentManifest, rpc_url: str, deployments_dir: Path, tmp: Path,
     seconds: float, ports: tuple[int, int],
-) -> tuple[Measured, Measured]:  # fmt: skip
-    """(bare endpoint, API voucher endpoint) measured against each other."""
+) -> tuple[Measured, Measured, Measured, Measured]:  # fmt: skip
+    """(bare, API one voucher per request), then (bare, API ``BATCH`` vouchers per request), each
+    pair measured against each other."""
     data_dir = tmp / "api"
     (data_dir / "keys").mkdir(parents=True)
     database = f"sqlite:///{data_dir / 'registry.db'}"
@@ -117,7 +120,7 @@ def http_bench(
         )
         session.commit()
     engine.dispose()
-    count = max(4_000, int(seconds * 4_000))
+    count = max(8_000, int(seconds * 6_000))
     vouchers = [
         sign_voucher(key=payer.key, channels_domain=domain, channel_id=bytes.fromhex(channel_id[2:]), amount=a)
         for a in range(1, count + 1)
@@ -142,8 +145,9 @@ def http_bench(
         with httpx.Client(timeout=30, trust_env=False) as client:
             _up(client, api_url, api)
             _up(client, bare_url, bare)
-            api_turn, bare_turn = itertools.count(), itertools.count()
+            api_turn, bare_turn = itertools.count(), itertools.count()  # one stream of amounts
             voucher_path = f"{api_url}/payments/channels/{channel_id}/vouchers"
+            batch_path = f"{api_url}/payments/vouchers"
 
             def baseline() -> None:
                 body = bodies[next(bare_turn) % count]
@@ -154,10 +158,19 @@ def http_bench(
                 answer = client.post(voucher_path, content=bodies[next(api_turn)], headers=headers)
                 assert answer.status_code == 200, answer.text
 
+            def batched() -> None:
+                items = b",".join(bodies[next(api_turn)] for _ in range(BATCH))
+                answer = client.post(
+                    batch_path, content=b'{"vouchers":[' + items + b"]}", headers=headers
+                )
+                assert answer.status_code == 200 and answer.json()["accepted"] == BATCH, answer.text
+
             for _ in range(50):  # warm both up (connections, first imports)
                 baseline()
                 subject()
-            return interleaved(baseline, subject, seconds, chunk=100)
+            bare_single, single = interleaved(baseline, subject, seconds, chunk=100)
+            bare_batch, batch = interleaved(baseline, batched, seconds, chunk=20)
+            return bare_single, single, bare_batch, batch
     finally:
         for process in (api, bare):
             process.terminate()

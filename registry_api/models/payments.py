@@ -109,6 +109,25 @@ class VoucherOut(BaseModel):
     repeated: bool = False
 
 
+class VouchersIn(BaseModel):
+    """Several vouchers (of one or many channels), checked in order and committed together."""
+
+    vouchers: list[VoucherIn] = Field(min_length=1, max_length=100)
+
+
+class VoucherResult(BaseModel):
+    channel_id: str
+    status: str  # accepted | repeated | refused
+    accepted_amount: int | None = None
+    paid_until: int | None = None
+    problem: dict[str, Any] | None = None  # the refusal, as the single-voucher endpoint's problem
+
+
+class VouchersOut(BaseModel):
+    data: list[VoucherResult]
+    accepted: int
+
+
 class CloseIn(BaseModel):
     """``CloseChannel(bytes32 channelId,uint256 cumulativeAmount)`` signed by the payer, naming the
     highest voucher the API accepted."""

@@ -8,12 +8,14 @@ so API processes sharing the store never accept a lower voucher after a higher o
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from registry_api.chain.settler import refresh
+from registry_api.core.errors import RegistryError
 from registry_api.models.payment_tables import PaymentChannelRow
 from registry_api.models.payments import VoucherIn, VoucherOut
 from registry_api.services.payment_problems import refused, unknown_channel, voucher_problem
@@ -34,8 +36,8 @@ _RAISE_VOUCHER = text(
 )
 
 
-def _channel_values(engine: Engine, channel_id: str, now: int) -> Any:
-    with engine.connect() as connection:
+def _channel_values(engine: Engine, read_engine: Engine, channel_id: str, now: int) -> Any:
+    with read_engine.connect() as connection:  # on SQLite: no write lock for the read
         row = connection.execute(_READ_CHANNEL, {"id": channel_id}).first()
     if row is None:
         raise unknown_channel()
@@ -44,16 +46,13 @@ def _channel_values(engine: Engine, channel_id: str, now: int) -> Any:
             found = session.get(PaymentChannelRow, channel_id)
             assert found is not None
             refresh(session, found, now=now)
-        with engine.connect() as connection:
+        with read_engine.connect() as connection:
             row = connection.execute(_READ_CHANNEL, {"id": channel_id}).first()
     return row
 
 
-def accept_voucher(
-    engine: Engine, *, domain: Domain, channel_id: str, body: VoucherIn, now: int, margin: int
-) -> VoucherOut:
-    """Check the voucher and commit it as the channel's highest before answering."""
-    row = _channel_values(engine, channel_id.lower()[:66], now)
+def _check(row: Any, body: VoucherIn, *, domain: Domain, now: int, margin: int) -> VoucherOut:
+    """The voucher against the channel's row; ``repeated`` if it is the stored one. Raises."""
     if row.state in ("opening", "failed"):
         raise refused(
             409, "channel-not-open", "the channel's opening is not on chain",
@@ -88,15 +87,19 @@ def accept_voucher(
         )  # fmt: skip
     except VoucherError as exc:
         raise voucher_problem(exc) from None
-    values = {"id": row.channel_id, "amount": body.cumulative_amount, "signature": signature}
-    with engine.begin() as connection:  # committed before the answer leaves
-        moved = connection.execute(_RAISE_VOUCHER, {**values, "now": now}).rowcount
-    if moved == 1:
-        return out
-    # Another process moved the channel meanwhile: the same voucher is a repeat, else refused.
-    with engine.connect() as connection:
-        row = connection.execute(_READ_CHANNEL, {"id": row.channel_id}).one()
-    if row.accepted_amount == body.cumulative_amount and row.accepted_signature == signature:
+    return out
+
+
+def _lost_race(
+    read_engine: Engine, channel_id: str, body: VoucherIn, out: VoucherOut
+) -> VoucherOut:
+    """Another process moved the channel meanwhile: the same voucher is a repeat, else refused."""
+    with read_engine.connect() as connection:
+        row = connection.execute(_READ_CHANNEL, {"id": channel_id}).one()
+    if (
+        row.accepted_amount == body.cumulative_amount
+        and row.accepted_signature == body.signature.lower()
+    ):
         return out.model_copy(update={"repeated": True})
     raise voucher_problem(
         VoucherError(
@@ -106,3 +109,75 @@ def accept_voucher(
             cumulative_amount=body.cumulative_amount, accepted=row.accepted_amount,
         )
     )  # fmt: skip
+
+
+def _raise(connection: Any, body: VoucherIn, channel_id: str, now: int) -> bool:
+    values = {"id": channel_id, "amount": body.cumulative_amount, "now": now}
+    return bool(
+        connection.execute(_RAISE_VOUCHER, {**values, "signature": body.signature.lower()}).rowcount
+        == 1
+    )
+
+
+def accept_voucher(
+    engine: Engine,
+    *,
+    read_engine: Engine,
+    domain: Domain,
+    channel_id: str,
+    body: VoucherIn,
+    now: int,
+    margin: int,
+) -> VoucherOut:
+    """Check the voucher and commit it as the channel's highest before answering."""
+    row = _channel_values(engine, read_engine, channel_id.lower()[:66], now)
+    out = _check(row, body, domain=domain, now=now, margin=margin)
+    if out.repeated:
+        return out
+    with engine.begin() as connection:  # committed before the answer leaves
+        moved = _raise(connection, body, row.channel_id, now)
+    return out if moved else _lost_race(read_engine, row.channel_id, body, out)
+
+
+def accept_batch(
+    engine: Engine,
+    *,
+    read_engine: Engine,
+    domain: Domain,
+    bodies: list[VoucherIn],
+    now: int,
+    margin: int,
+) -> list[VoucherOut | RegistryError]:
+    """Several vouchers (of one or many channels) in one request and one commit: each is checked
+    as :func:`accept_voucher` does; the answer lists each one's outcome in order."""
+    rows: dict[str, Any] = {}
+    checked: list[VoucherOut | RegistryError] = []
+    for body in bodies:
+        channel_id = body.channel_id.lower()
+        try:
+            if channel_id not in rows:
+                found = _channel_values(engine, read_engine, channel_id, now)
+                rows[channel_id] = SimpleNamespace(**found._asdict())
+            out = _check(rows[channel_id], body, domain=domain, now=now, margin=margin)
+        except RegistryError as exc:
+            checked.append(exc)
+            continue
+        # Later vouchers of the same channel in this batch are checked against this one.
+        if not out.repeated:
+            rows[channel_id].accepted_amount = body.cumulative_amount
+            rows[channel_id].accepted_signature = body.signature.lower()
+        checked.append(out)
+    moved: list[bool] = []
+    with engine.begin() as connection:  # one commit for the batch, before the answer
+        for body, item in zip(bodies, checked, strict=True):
+            accepted = isinstance(item, VoucherOut) and not item.repeated
+            moved.append(accepted and _raise(connection, body, body.channel_id.lower(), now))
+    results: list[VoucherOut | RegistryError] = []
+    for body, outcome, went in zip(bodies, checked, moved, strict=True):
+        if isinstance(outcome, VoucherOut) and not outcome.repeated and not went:
+            try:
+                outcome = _lost_race(read_engine, body.channel_id.lower(), body, outcome)
+            except RegistryError as exc:
+                outcome = exc
+        results.append(outcome)
+    return results

@@ -263,3 +263,31 @@ def test_a_top_up_adds_deposit_and_time(payment_api: PaymentApi) -> None:
     assert again.headers.get("Idempotent-Replay") == "true", again.text
     replayed = payment_api.client.post(path, json=body)  # the nonce is used on chain
     assert problem_of(replayed, 409)["contract_error"] == "PaymentsAuthorizationUsed"
+
+
+def test_a_batch_of_vouchers_gets_one_outcome_each(payment_api: PaymentApi) -> None:
+    payer = payment_api.city.citizens[2]
+    parking = _open(payment_api, payer, minutes=5)
+    payment_api.clock.t = parking.terms.starts_at + 150  # the third minute: the cap is 6 cents
+    channel_id = parking.terms.channel_id(parking.domain)
+
+    def voucher(amount: int) -> dict[str, Any]:
+        signed = sign_voucher(
+            key=bytes(payer.key), channels_domain=parking.domain, channel_id=channel_id,
+            amount=amount,
+        )  # fmt: skip
+        return {"channel_id": hex0x(channel_id), "cumulative_amount": amount,
+                "signature": hex0x(signed.signature)}  # fmt: skip
+
+    four = voucher(4)
+    batch = {"vouchers": [voucher(2), four, four, voucher(3), voucher(8)]}
+    answer = payment_api.client.post("/payments/vouchers", json=batch)
+    assert answer.status_code == 200, answer.text
+    outcomes = [(r["status"], (r["problem"] or {}).get("type", "").rsplit("/", 1)[-1])
+                for r in answer.json()["data"]]  # fmt: skip
+    assert outcomes == [
+        ("accepted", ""), ("accepted", ""), ("repeated", ""),
+        ("refused", "voucher-not-increasing"), ("refused", "voucher-above-tariff-cap"),
+    ], outcomes  # fmt: skip
+    stored = payment_api.client.get(f"/payments/channels/{parking.channel_id}").json()
+    assert stored["accepted_amount"] == 4, stored

@@ -30,6 +30,7 @@ from registry_api.api.deps import (
 )
 from registry_api.chain import payments as chain
 from registry_api.chain.outbox import WritePipeline
+from registry_api.core.errors import PROBLEM_BASE
 from registry_api.models.payments import (
     AccountOut,
     ChannelOpenIn,
@@ -42,6 +43,9 @@ from registry_api.models.payments import (
     TopUpIn,
     VoucherIn,
     VoucherOut,
+    VoucherResult,
+    VouchersIn,
+    VouchersOut,
 )
 from registry_api.models.tables import Write
 from registry_api.services import payments, vouchers
@@ -282,6 +286,7 @@ async def voucher(
     return await run_in_threadpool(
         lambda: vouchers.accept_voucher(
             state.engine,
+            read_engine=state.read_engine,
             domain=domain,
             channel_id=channel_id,
             body=body,
@@ -289,6 +294,47 @@ async def voucher(
             margin=settings.channel_settle_margin_seconds,
         )
     )
+
+
+@router.post(
+    "/vouchers",
+    response_model=VouchersOut,
+    summary="Hand over up to 100 vouchers at once (one commit); each gets its own outcome",
+)
+async def voucher_batch(
+    body: VouchersIn, request: Request, settings: SettingsDep, now: NowDep
+) -> VouchersOut:
+    state = request.app.state
+    domain = chain.channels_domain_of(state.manifests.load(state.rpc.chain_id()))
+    outcomes = await run_in_threadpool(
+        lambda: vouchers.accept_batch(
+            state.engine,
+            read_engine=state.read_engine,
+            domain=domain,
+            bodies=body.vouchers,
+            now=now,
+            margin=settings.channel_settle_margin_seconds,
+        )
+    )
+    data = []
+    for item, outcome in zip(body.vouchers, outcomes, strict=True):
+        if isinstance(outcome, VoucherOut):
+            status = "repeated" if outcome.repeated else "accepted"
+            data.append(
+                VoucherResult(
+                    channel_id=outcome.channel_id,
+                    status=status,
+                    accepted_amount=outcome.accepted_amount,
+                    paid_until=outcome.paid_until,
+                )
+            )
+        else:
+            problem = {"type": PROBLEM_BASE + outcome.kind, "title": outcome.title,
+                       "status": outcome.status, "detail": outcome.detail, **outcome.extra}  # fmt: skip
+            data.append(
+                VoucherResult(channel_id=item.channel_id.lower(), status="refused", problem=problem)
+            )
+    return VouchersOut(data=data, accepted=sum(r.status == "accepted" for r in data))
 
 
 @router.post(
