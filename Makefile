@@ -25,7 +25,7 @@ $(STAMP)/app: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	@mkdir -p $(@D) && touch $@
 
-# brownie pins its whole dependency tree; it lives in its own environment (TOOLCHAIN.md).
+# brownie pins its whole dependency tree; it lives in its own environment (README, "Toolchain notes").
 $(STAMP)/brownie: requirements/brownie.txt
 	test -x $(TOOLS_VENV)/bin/python || $(PYTHON) -m venv $(TOOLS_VENV)
 	$(TOOLS_VENV)/bin/pip install --quiet --upgrade pip

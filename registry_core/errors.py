@@ -1,10 +1,21 @@
-"""The one exception root of the shared core."""
+"""The shared core's exception root, :class:`RegistryCoreError`, and its I/O and key errors.
+
+The core's refusals and failures derive from it, each module's own error included (``DidError``,
+``IssuanceError``, ``QrPayloadError`` ...). Not everything the core raises does:
+
+- ``RpcClient.wait_for_receipt`` raises the builtin ``TimeoutError`` when no receipt comes in time;
+- ``eip712.SignatureError`` and ``schemas.SchemaInvalidError`` are ``ValueError`` subclasses, and
+  ``pages.MissingPackageError`` is a ``RuntimeError``;
+- arguments a caller should have checked raise plain ``ValueError``, ``TypeError`` or ``KeyError``
+  (a code longer than 32 bytes, a salt of the wrong length, an unknown ABI function ...).
+"""
 
 from __future__ import annotations
 
 
 class RegistryCoreError(Exception):
-    """Root of every error raised by ``registry_core``; ``detail`` is safe to show to users."""
+    """Root of the core's own errors (see the module docstring for what escapes it); ``detail`` is
+    safe to show to users."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)

@@ -21,7 +21,8 @@ from pydantic import ValidationError
 
 from registry_core.errors import RegistryCoreError
 
-with warnings.catch_warnings():  # abnf < 2.9 (see TOOLCHAIN) warns about siwe's core rules
+# abnf < 2.9 (the README's "Toolchain notes") warns about siwe's core rules on import.
+with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from siwe import SiweMessage
 

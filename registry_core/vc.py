@@ -294,7 +294,8 @@ def issue_credential(
     valid_until: int,
     jti: str | None = None,
 ) -> str:
-    """Sign a VC-JWT. ``claims`` become ``credentialSubject`` (its ``id`` is the holder's DID)."""
+    """Sign a VC-JWT. ``claims`` become ``credentialSubject`` as given, without an ``id``: the holder's
+    DID is ``sub``, the JWT encoding's stand-in for ``credentialSubject.id`` (VC Data Model 1.1)."""
     now = int(time.time()) if valid_from is None else valid_from
     payload = {
         "iss": issuer_did,

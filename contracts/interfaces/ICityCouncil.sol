@@ -9,7 +9,8 @@ pragma solidity ^0.8.28;
 /// were made in and can only be confirmed or executed in that epoch, so a confirmation given by a
 /// member who has since left can never count. Pending proposals must then be proposed again.
 interface ICityCouncil {
-    /// @notice A proposal's state.
+    /// @notice A proposal's state: `Unknown` (no such proposal), `Pending` (can be confirmed,
+    /// executed or canceled), `Executed` (its call succeeded; final), `Canceled` (final).
     enum ProposalState {
         Unknown,
         Pending,
@@ -74,7 +75,8 @@ interface ICityCouncil {
     event ThresholdChanged(uint256 oldThreshold, uint256 newThreshold, uint64 epoch);
 
     /// @notice Proposes that the council call `target` with `value` wei and calldata `data`.
-    /// @dev The proposer's confirmation is counted at once.
+    /// @dev The proposer's confirmation is counted at once. The proposal belongs to the current
+    /// epoch. Neither `target` nor `data` is checked here: a call that fails fails at {execute}.
     /// Requirements: caller is a member.
     /// Emits: {ProposalCreated}, {ProposalConfirmed}.
     /// @param target Contract the council will call.
@@ -90,62 +92,97 @@ interface ICityCouncil {
     /// @dev Requirements: caller is a member; the proposal is pending, of the current epoch and not
     /// yet confirmed by the caller.
     /// Emits: {ProposalConfirmed}.
+    /// @param proposalId The proposal.
     function confirm(uint256 proposalId) external;
 
     /// @notice Takes back the caller's confirmation of proposal `proposalId`.
-    /// @dev Requirements: caller is a member; the proposal is pending and confirmed by the caller.
+    /// @dev Also allowed on a stale proposal (one of an earlier epoch).
+    /// Requirements: caller is a member; the proposal is pending and confirmed by the caller.
     /// Emits: {ConfirmationRevoked}.
+    /// @param proposalId The proposal.
     function revokeConfirmation(uint256 proposalId) external;
 
     /// @notice Executes proposal `proposalId` once it has threshold confirmations. Each proposal
     /// executes at most once.
-    /// @dev Requirements: caller is a member; the proposal is pending, of the current epoch and has
-    /// at least `threshold()` confirmations; the call succeeds (else the proposal stays pending).
-    /// Emits: {ProposalExecuted}.
+    /// @dev The proposal is marked executed before its call is made, so a re-entering call cannot
+    /// run it twice. Any member may execute, not only the proposer.
+    /// Requirements: caller is a member; the proposal is pending, of the current epoch and has
+    /// at least {threshold} confirmations; the call succeeds (else the whole execution reverts with
+    /// {CouncilExecutionFailed} and the proposal stays pending).
+    /// Emits: {ProposalExecuted}, after the events of the call itself.
+    /// @param proposalId The proposal.
     /// @return returnData What the call returned.
     function execute(uint256 proposalId) external returns (bytes memory returnData);
 
     /// @notice Cancels pending proposal `proposalId`.
-    /// @dev Requirements: caller is the proposer, or the council itself; the proposal is pending.
+    /// @dev The proposer may cancel even after leaving the council, and a stale proposal (one of an
+    /// earlier epoch) can be canceled too.
+    /// Requirements: caller is the proposer, or the council itself; the proposal is pending.
     /// Emits: {ProposalCanceled}.
+    /// @param proposalId The proposal.
     function cancel(uint256 proposalId) external;
 
-    /// @notice Adds `member` to the council.
-    /// @dev Requirements: caller is the council itself; `member` is new, not zero, not the council;
-    /// fewer than `MAX_MEMBERS` members.
-    /// Emits: {MemberAdded}.
+    /// @notice Adds `member` to the council; the threshold stays as it is.
+    /// @dev Starts a new epoch: every other pending proposal becomes stale.
+    /// Requirements: caller is the council itself; `member` is new, not zero, not the council;
+    /// fewer than {MAX_MEMBERS} members.
+    /// Emits: {MemberAdded} with the new epoch.
+    /// @param member The new member's account.
     function addMember(address member) external;
 
-    /// @notice Removes `member` from the council.
-    /// @dev Requirements: caller is the council itself; `member` is a member; the threshold stays
+    /// @notice Removes `member` from the council; the threshold stays as it is.
+    /// @dev Starts a new epoch: every other pending proposal becomes stale. If the threshold
+    /// would exceed the remaining members, lower it first through a proposal of its own.
+    /// Requirements: caller is the council itself; `member` is a member; the threshold stays
     /// at most the member count.
-    /// Emits: {MemberRemoved}.
+    /// Emits: {MemberRemoved} with the new epoch.
+    /// @param member The member to remove.
     function removeMember(address member) external;
 
     /// @notice Changes the number of confirmations a proposal needs.
-    /// @dev Requirements: caller is the council itself; 1 <= `newThreshold` <= member count.
-    /// Emits: {ThresholdChanged}.
+    /// @dev Starts a new epoch (even if `newThreshold` equals the current threshold): every other
+    /// pending proposal becomes stale.
+    /// Requirements: caller is the council itself; 1 <= `newThreshold` <= member count.
+    /// Emits: {ThresholdChanged} with the new epoch.
+    /// @param newThreshold Confirmations a proposal will need.
     function changeThreshold(uint256 newThreshold) external;
 
     /// @notice Most members the council may have.
+    /// @return The limit (32).
     function MAX_MEMBERS() external view returns (uint256);
 
     /// @notice Whether `account` is a council member.
+    /// @param account The account.
+    /// @return True if it is a current member.
     function isMember(address account) external view returns (bool);
 
     /// @notice All current members.
+    /// @return The members' accounts, in no guaranteed order.
     function members() external view returns (address[] memory);
 
     /// @notice Confirmations a proposal needs.
+    /// @return The threshold, between 1 and the member count.
     function threshold() external view returns (uint256);
 
     /// @notice Current membership epoch (starts at 1, +1 on every membership or threshold change).
+    /// @return The epoch; only proposals made in it can be confirmed or executed.
     function epoch() external view returns (uint64);
 
     /// @notice Number of proposals made so far (the highest proposal id).
+    /// @return The count; proposal ids run from 1 to it.
     function proposalCount() external view returns (uint256);
 
     /// @notice Proposal `proposalId`'s call, state, epoch and confirmation count.
+    /// @dev Does not revert for an unknown id: every field is then zero and `state` is `Unknown`.
+    /// The description is only in {ProposalCreated}.
+    /// @param proposalId The proposal.
+    /// @return proposer The member who proposed it.
+    /// @return target Contract the council calls.
+    /// @return value Wei sent with the call.
+    /// @return data Calldata of the call.
+    /// @return state Its state.
+    /// @return proposalEpoch The epoch it was made in (stale if not the current {epoch}).
+    /// @return confirmations Confirmations counted so far.
     function proposal(uint256 proposalId)
         external
         view
@@ -160,5 +197,8 @@ interface ICityCouncil {
         );
 
     /// @notice Whether `member` confirmed proposal `proposalId`.
+    /// @param proposalId The proposal.
+    /// @param member The account.
+    /// @return True if it confirmed the proposal and has not revoked the confirmation.
     function isConfirmedBy(uint256 proposalId, address member) external view returns (bool);
 }

@@ -23,31 +23,37 @@ interface ICityToken is IERC20, IERC20Metadata, IERC20Permit, IERC5267, IAccessC
     error CityTokenInvalidCouncil(address council);
 
     /// @notice The role that mints and burns: `keccak256("TREASURY_ROLE")`.
+    /// @dev Its admin role is `DEFAULT_ADMIN_ROLE`, so the council grants and revokes it.
+    /// @return The role id.
     function TREASURY_ROLE() external view returns (bytes32);
 
     /// @notice Creates `amount` cents for `to`.
-    /// @dev Requirements: caller holds {TREASURY_ROLE}; not paused; `to` is not the zero address.
+    /// @dev Requirements: caller holds {TREASURY_ROLE}; not paused; `to` is not the zero address
+    /// (else OpenZeppelin's `ERC20InvalidReceiver`).
     /// Emits: {IERC20-Transfer} from the zero address.
     /// @param to The receiving account.
     /// @param amount Cents to create.
     function mint(address to, uint256 amount) external;
 
     /// @notice Destroys `amount` cents of the caller's own balance.
-    /// @dev Requirements: caller holds {TREASURY_ROLE}; not paused; the balance covers `amount`.
+    /// @dev Requirements: caller holds {TREASURY_ROLE}; not paused; the balance covers `amount`
+    /// (else OpenZeppelin's `ERC20InsufficientBalance`).
     /// Emits: {IERC20-Transfer} to the zero address.
     /// @param amount Cents to destroy.
     function burn(uint256 amount) external;
 
-    /// @notice Stops every transfer, mint and burn until {unpause}; permits can still be given.
-    /// @dev Requirements: caller is the council; not paused.
+    /// @notice Stops every transfer, mint and burn until {unpause}; permits and approvals can still
+    /// be given.
+    /// @dev Requirements: caller holds `DEFAULT_ADMIN_ROLE` (the council); not paused.
     /// Emits: `Paused(account)`.
     function pause() external;
 
     /// @notice Lets transfers, mints and burns run again.
-    /// @dev Requirements: caller is the council; paused.
+    /// @dev Requirements: caller holds `DEFAULT_ADMIN_ROLE` (the council); paused.
     /// Emits: `Unpaused(account)`.
     function unpause() external;
 
     /// @notice Whether transfers are stopped.
+    /// @return True between {pause} and {unpause}.
     function paused() external view returns (bool);
 }

@@ -41,6 +41,12 @@ interface IFeeSchedule is IPaymentAuthorizations {
     }
 
     /// @notice What a tariff binds a payment channel to (a cheap read without the names).
+    /// @param department The receiving department.
+    /// @param zone The zone's code (zero for a fee).
+    /// @param ratePerUnit Cents per started unit (the service's `amount`).
+    /// @param unitSeconds Seconds per unit (zero for a fee).
+    /// @param version The service's version; a channel signs it.
+    /// @param active Whether channels can be opened under it now.
     struct Tariff {
         bytes32 department;
         bytes32 zone;
@@ -52,6 +58,12 @@ interface IFeeSchedule is IPaymentAuthorizations {
 
     /// @notice A payer's signed order to pay fee `serviceId` for request `requestRef`.
     /// @dev EIP-712 type: `FeePayment(address payer,bytes32 serviceId,uint256 amount,bytes32 requestRef,bytes32 nonce,uint256 deadline)`.
+    /// @param payer The account that pays and signs.
+    /// @param serviceId The fee.
+    /// @param amount Cents; must equal the fee's current amount.
+    /// @param requestRef The request paid for (e.g. keccak256 of a credential request id; not zero).
+    /// @param nonce Payer-chosen random nonce, used once.
+    /// @param deadline Last second (block time) at which the order may run.
     struct FeePayment {
         address payer;
         bytes32 serviceId;
@@ -62,6 +74,10 @@ interface IFeeSchedule is IPaymentAuthorizations {
     }
 
     /// @notice The receipt of a paid fee.
+    /// @param payer Who paid (zero: unpaid).
+    /// @param paidAt Block time of the payment.
+    /// @param amount Cents paid.
+    /// @param serviceVersion The service's version at payment.
     struct Receipt {
         address payer;
         uint64 paidAt;
@@ -71,9 +87,9 @@ interface IFeeSchedule is IPaymentAuthorizations {
 
     /// @notice Caller `caller` is not the council.
     error FeeScheduleCallerNotCouncil(address caller);
-    /// @notice `caller` may not change service `serviceId` (not the council, and not an active
-    /// account of its department, or the service is not department-managed, or the change touches
-    /// the department or the `departmentManaged` flag).
+    /// @notice `caller` may not change service `serviceId` (not the council, and: the service does
+    /// not exist yet, is not department-managed, `caller` is not an active account of its
+    /// department, or the change touches the department or the `departmentManaged` flag).
     error FeeScheduleCallerNotAllowed(bytes32 serviceId, address caller);
     /// @notice `serviceId` is zero.
     error FeeScheduleInvalidServiceId(bytes32 serviceId);
@@ -135,14 +151,18 @@ interface IFeeSchedule is IPaymentAuthorizations {
     /// terms keep its department and `departmentManaged`) an active account of its department;
     /// id not zero; valid names; the department exists; amount above zero; a tariff has a zone and
     /// 1..`MAX_UNIT_SECONDS` seconds per unit, a fee neither.
-    /// Emits: {ServiceSet} with the new version (1 for a new service).
+    /// Emits: {ServiceSet} with the new version (1 for a new service), even if the terms are unchanged.
     /// @param serviceId The service's code as bytes32 (e.g. "RESIDENCE_CERT", "PARK_ZONE5").
     /// @param terms The new terms.
     function setService(bytes32 serviceId, ServiceTerms calldata terms) external;
 
     /// @notice Sends department `department`'s fee and channel income to `payee`.
-    /// @dev Requirements: caller is the council; the department exists; payee not zero.
+    /// @dev Replaces an earlier payee; receipts and settled channel amounts already paid stay where
+    /// they went.
+    /// Requirements: caller is the council; the department exists; payee not zero.
     /// Emits: {PayeeSet}.
+    /// @param department The department.
+    /// @param payee The account that receives its income (e.g. its treasury account).
     function setPayee(bytes32 department, address payee) external;
 
     /// @notice Pays fee `payment.serviceId` for `payment.requestRef` from `payment.payer`; anyone
@@ -151,32 +171,46 @@ interface IFeeSchedule is IPaymentAuthorizations {
     /// `signature` is the payer's over `payment`; the service exists, is an active fee and costs
     /// `payment.amount`; the request reference is not zero and has not paid this service; the
     /// department has a payee; the permit or an existing allowance covers the amount.
-    /// Emits: {AuthorizationUsed}, {FeePaid}, the token's `Transfer`.
+    /// Emits: {AuthorizationUsed}, {FeePaid}, the token's `Transfer` (and its `Approval` when a
+    /// given permit succeeds).
     /// @param payment The payer's order.
     /// @param signature The payer's EIP-712 signature over `payment`.
     /// @param permit The payer's EIP-2612 permit for this contract (deadline 0: none).
     function payFee(FeePayment calldata payment, bytes calldata signature, Permit calldata permit) external;
 
     /// @notice Longest service name, in bytes.
+    /// @return The limit (64), for each of the German and the English name.
     function MAX_NAME_LENGTH() external view returns (uint256);
 
     /// @notice Longest tariff unit, in seconds.
+    /// @return The limit (86400: one day).
     function MAX_UNIT_SECONDS() external view returns (uint32);
 
     /// @notice The department directory; its council governs the schedule.
+    /// @return The directory (set at construction, fixed); its council is read on every call.
     function directory() external view returns (IDepartmentDirectory);
 
     /// @notice Service `serviceId`'s terms and version.
     /// @dev Reverts with {FeeScheduleUnknownService} if it does not exist.
+    /// @param serviceId The service.
+    /// @return terms Its current terms.
+    /// @return version Its version (1 after the first {setService}, +1 on every change).
     function service(bytes32 serviceId) external view returns (ServiceTerms memory terms, uint32 version);
 
     /// @notice Service `serviceId` as a tariff binding: department, zone, rate, unit, version, active.
     /// @dev Reverts with {FeeScheduleUnknownService} if it does not exist (a fee answers `unitSeconds` 0).
+    /// @param serviceId The service.
+    /// @return Its tariff binding.
     function tariff(bytes32 serviceId) external view returns (Tariff memory);
 
     /// @notice Where department `department`'s income goes (zero if not set).
+    /// @param department The department.
+    /// @return The payee account, or zero.
     function payeeOf(bytes32 department) external view returns (address);
 
     /// @notice The receipt of service `serviceId` for request `requestRef` (all zero if unpaid).
+    /// @param serviceId The fee.
+    /// @param requestRef The request reference.
+    /// @return The receipt.
     function paymentOf(bytes32 serviceId, bytes32 requestRef) external view returns (Receipt memory);
 }

@@ -20,6 +20,9 @@ interface IPaymentAuthorizations is IERC5267 {
     /// @notice An EIP-2612 permit of the payer for this contract (`spender`), as its parts.
     /// @param value The allowance the permit sets.
     /// @param deadline The permit's deadline (0: no permit given).
+    /// @param v The signature's recovery id.
+    /// @param r The signature's `r`.
+    /// @param s The signature's `s`.
     struct Permit {
         uint256 value;
         uint256 deadline;
@@ -28,7 +31,7 @@ interface IPaymentAuthorizations is IERC5267 {
         bytes32 s;
     }
 
-    /// @notice The token or directory given at construction is the zero address.
+    /// @notice A contract given at construction (token, directory or fee schedule) is the zero address.
     error PaymentsInvalidDependency(address dependency);
     /// @notice The authorisation's `deadline` lies before the current time `time`.
     error PaymentsAuthorizationExpired(uint256 deadline, uint64 time);
@@ -45,13 +48,19 @@ interface IPaymentAuthorizations is IERC5267 {
     event AuthorizationCanceled(address indexed payer, bytes32 indexed nonce);
 
     /// @notice The city token that payments move.
+    /// @return The token (set at construction, fixed).
     function token() external view returns (ICityToken);
 
     /// @notice Whether `payer` has used or cancelled authorisation `nonce`.
+    /// @param payer The payer.
+    /// @param nonce The authorisation's nonce.
+    /// @return True once used or cancelled (for good: a nonce is never released).
     function authorizationState(address payer, bytes32 nonce) external view returns (bool);
 
     /// @notice Cancels `payer`'s unused authorisation `nonce`; anyone may relay it.
-    /// @dev Signed EIP-712 type: `CancelAuthorization(address payer,bytes32 nonce)`.
+    /// @dev Signed EIP-712 type: `CancelAuthorization(address payer,bytes32 nonce)`. The
+    /// cancellation has no deadline of its own, and a nonce can be cancelled before any
+    /// authorisation with it was signed.
     /// Requirements: `signature` is `payer`'s; the nonce is unused.
     /// Emits: {AuthorizationCanceled}.
     /// @param payer Whose authorisation.

@@ -317,47 +317,67 @@ interface IRegisterHub {
     function tryEach(bytes[] calldata calls) external;
 
     /// @notice Maximum number of calls of one {tryEach}.
+    /// @return The limit (256).
     function MAX_CALLS() external view returns (uint256);
 
     /// @notice Maximum name length in bytes.
+    /// @return The limit (64).
     function MAX_NAME_LENGTH() external view returns (uint256);
 
     /// @notice Maximum number of leaves of one batch.
+    /// @return The limit (1024).
     function MAX_BATCH_LEAVES() external view returns (uint256);
 
     /// @notice Maximum number of versions of one record.
+    /// @return The limit (10000).
     function MAX_RECORD_VERSIONS() external view returns (uint256);
 
     /// @notice The department directory.
+    /// @return The directory (set at construction, fixed).
     function directory() external view returns (address);
 
     /// @notice The council (the directory's council).
+    /// @return The council's address, read from the directory on every call.
     function council() external view returns (address);
 
     /// @notice Whether the council allowed department `departmentId` to create registers.
+    /// @param departmentId The department.
+    /// @return True if {setRegisterCreator} allowed it last.
     function isRegisterCreator(bytes32 departmentId) external view returns (bool);
 
     /// @notice Register `registerId`.
     /// @dev Reverts with {RegisterUnknownRegister} if it does not exist.
+    /// @param registerId The register.
+    /// @return The register.
     function register(bytes32 registerId) external view returns (Register memory);
 
     /// @notice The register of record `recordId` (zero if the record is not singly anchored).
+    /// @param recordId The record.
+    /// @return The register's id, or zero.
     function registerOf(bytes32 recordId) external view returns (bytes32);
 
     /// @notice Number of singly anchored versions of record `recordId` (zero if unknown).
+    /// @param recordId The record.
+    /// @return The count, erased versions included.
     function versionCount(bytes32 recordId) external view returns (uint256);
 
     /// @notice Version `versionIndex` of record `recordId`.
     /// @dev Reverts with {RegisterUnknownVersion} if it does not exist.
+    /// @param recordId The record.
+    /// @param versionIndex The version (0 for the first).
+    /// @return The version.
     function version(bytes32 recordId, uint256 versionIndex) external view returns (Version memory);
 
     /// @notice The latest version of record `recordId` and its index.
     /// @dev Reverts with {RegisterUnknownRecord} if the record does not exist.
+    /// @param recordId The record.
     /// @return versionIndex Its index.
     /// @return latest The version.
     function latestVersion(bytes32 recordId) external view returns (uint256 versionIndex, Version memory latest);
 
     /// @notice Whether `contentHash` is singly anchored, and where.
+    /// @dev Erasing the version does not remove the anchor.
+    /// @param contentHash The content hash.
     /// @return anchored Whether it is.
     /// @return recordId The record (zero if not anchored).
     /// @return versionIndex The version index (zero if not anchored).
@@ -367,6 +387,7 @@ interface IRegisterHub {
         returns (bool anchored, bytes32 recordId, uint256 versionIndex);
 
     /// @notice Whether batch `merkleRoot` is anchored, and where.
+    /// @param merkleRoot The batch's root.
     /// @return anchored Whether it is.
     /// @return registerId Its register.
     /// @return blockNumber The block it was anchored in.
@@ -379,11 +400,18 @@ interface IRegisterHub {
 
     /// @notice The leaf of `batchVersion` in a batch of register `registerId` (double hashed, as
     /// OpenZeppelin's `StandardMerkleTree`).
+    /// @param registerId The register.
+    /// @param batchVersion The version's fields.
+    /// @return The leaf.
     function batchLeaf(bytes32 registerId, BatchVersion calldata batchVersion) external pure returns (bytes32);
 
     /// @notice Whether `proof` proves `leaf` (already double hashed) in anchored batch `merkleRoot`.
     /// @dev False if the batch is not anchored, or the proof is longer than a `StandardMerkleTree`
     /// of the batch's leaf count can have (ceil(log2(leafCount))). Ignores erasure.
+    /// @param merkleRoot The batch's root.
+    /// @param proof The sibling hashes from the leaf up.
+    /// @param leaf The leaf, already double hashed.
+    /// @return Whether the proof holds.
     function verifyBatchLeaf(bytes32 merkleRoot, bytes32[] calldata proof, bytes32 leaf)
         external
         view
@@ -392,7 +420,12 @@ interface IRegisterHub {
     /// @notice Whether `batchVersion` was anchored in batch `merkleRoot` of register `registerId`
     /// and has not been erased.
     /// @dev The status in the leaf is the status at anchoring; whether a later version superseded it
-    /// is derived off chain.
+    /// is derived off chain. False also if the batch belongs to another register.
+    /// @param registerId The register.
+    /// @param merkleRoot The batch's root.
+    /// @param proof The sibling hashes of the version's leaf.
+    /// @param batchVersion The version's fields.
+    /// @return Whether the version is proven in the batch and not erased.
     function verifyRecordVersion(
         bytes32 registerId,
         bytes32 merkleRoot,
@@ -401,5 +434,8 @@ interface IRegisterHub {
     ) external view returns (bool);
 
     /// @notice The `ERASURE_*` reason code of `leaf` in batch `merkleRoot` (zero if not erased).
+    /// @param merkleRoot The batch's root.
+    /// @param leaf The leaf.
+    /// @return The reason code, or zero.
     function batchLeafErasure(bytes32 merkleRoot, bytes32 leaf) external view returns (uint8);
 }

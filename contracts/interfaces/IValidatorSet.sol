@@ -34,12 +34,14 @@ interface IValidatorSet {
     /// Requirements: caller is the council; validator not zero and not in the set; the set is
     /// not full.
     /// Emits: {ValidatorAdded}.
+    /// @param validator The validator's account (the address of its node key).
     function addValidator(address validator) external;
 
     /// @notice Removes `validator` from the set.
-    /// Requirements: caller is the council; validator in the set; at least {MIN_VALIDATORS}
+    /// @dev Requirements: caller is the council; validator in the set; at least {MIN_VALIDATORS}
     /// stay.
     /// Emits: {ValidatorRemoved}.
+    /// @param validator The validator to remove.
     function removeValidator(address validator) external;
 
     /// @notice The validators, as Besu's contract validator selection reads them.
@@ -47,17 +49,23 @@ interface IValidatorSet {
     function getValidators() external view returns (address[] memory validators);
 
     /// @notice Whether `account` is a validator.
+    /// @param account The account.
+    /// @return True if it is in the set.
     function isValidator(address account) external view returns (bool);
 
     /// @notice The number of validators.
+    /// @return Between {MIN_VALIDATORS} and {MAX_VALIDATORS}.
     function validatorCount() external view returns (uint256);
 
     /// @notice The council contract: the only account that changes the set.
+    /// @return The council's address (storage slot 0, written at construction or into the genesis).
     function council() external view returns (address);
 
     /// @notice The fewest validators the set keeps (4: one may fail and blocks are still made).
+    /// @return The limit (4).
     function MIN_VALIDATORS() external view returns (uint256);
 
     /// @notice The most validators the set holds.
+    /// @return The limit (32).
     function MAX_VALIDATORS() external view returns (uint256);
 }

@@ -278,7 +278,7 @@ def get_register(register_id: RegisterIdPath, session: ReadSessionDep) -> Any:
     "/registers/{register_id}/records",
     status_code=202,
     response_model=WriteAccepted,
-    summary="Create a record (anchored singly: one transaction)",
+    summary="Create a record (anchored singly: its own call, which may share a transaction)",
     responses=WRITE_PROBLEMS,
 )
 def create_record(register_id: RegisterIdPath, record_in: RecordCreate, writer: WriterDep) -> Any:
