@@ -261,8 +261,10 @@ def create_records(
     register: Register,
     contents: Sequence[dict[str, Any]],
     mode: str,
+    keys: Sequence[str] | None = None,
 ) -> list[WriteAccepted]:
-    """New records, each with its first version and outbox row (batch mode: Merkle batches)."""
+    """New records, each with its first version and outbox row (batch mode: Merkle batches);
+    ``keys``: each record's external key (services/record_keys.py)."""
     authorize(department=department, register=register)
     canonical = validate_records(register, contents)
     now = _now()
@@ -281,6 +283,7 @@ def create_records(
             {
                 "id": record_id,
                 "register_id": register.id,
+                "external_key": keys[index] if keys is not None else None,
                 "department": department.code,
                 "mode": mode,
                 "status": "active",
