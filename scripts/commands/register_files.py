@@ -135,7 +135,8 @@ def import_file(
         plan = load_mapping(mapping) if mapping is not None else None
         table = read_table(
             file,
-            encoding=encoding or (plan.csv.encoding if plan else None),
+            encoding=encoding,
+            fallback_encoding=plan.csv.encoding if plan else None,
             delimiter=delimiter or (plan.csv.delimiter if plan else None),
             sheet=sheet or (plan.sheet if plan else None),
         )

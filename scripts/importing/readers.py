@@ -1,8 +1,9 @@
 """Rows of a CSV, .xlsx or .ods file: the header row and, for each data row, its row number as a
 spreadsheet program shows it (the header is row 1) and its cells.
 
-CSV: the encoding is UTF-8 when the file starts with a BOM; otherwise the one given, else UTF-8
-when the bytes are valid UTF-8, else Windows-1252 (what Excel on a German Windows writes); the delimiter is guessed from the header
+CSV: the encoding is UTF-8 when the file starts with a BOM; otherwise the one given on the command
+line, else UTF-8 when the bytes are valid UTF-8, else the mapping's encoding or Windows-1252 (what
+Excel on a German Windows writes); the delimiter is guessed from the header
 line among ``;`` ``,`` tab and ``|``, unless given. Spreadsheets are read with python-calamine
 (cells keep their types: numbers, dates, text).
 """
@@ -35,10 +36,10 @@ class Table:
     delimiter: str | None = None  # CSV only
 
 
-def _decode(raw: bytes, encoding: str | None) -> tuple[str, str]:
+def _decode(raw: bytes, encoding: str | None, fallback: str) -> tuple[str, str]:
     if raw.startswith(codecs.BOM_UTF8):
-        # A BOM settles it, whatever the mapping says: a rejects file (UTF-8 with BOM) of a
-        # Windows-1252 import imports again with the same mapping.
+        # A BOM settles it: a rejects file (UTF-8 with BOM) of a Windows-1252 import imports
+        # again with the same mapping.
         return raw[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), "utf-8"
     if encoding:
         try:
@@ -46,9 +47,14 @@ def _decode(raw: bytes, encoding: str | None) -> tuple[str, str]:
         except (LookupError, UnicodeDecodeError) as exc:
             raise ReadError(f"the file is not {encoding}: {exc}") from None
     try:
-        return raw.decode("utf-8-sig"), "utf-8"
+        # Text in Windows-1252 with umlauts is practically never valid UTF-8.
+        return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace"), "cp1252"
+        pass
+    try:
+        return raw.decode(fallback, errors="replace"), fallback
+    except LookupError:
+        raise ReadError(f"unknown encoding {fallback}") from None
 
 
 def _delimiter(first_line: str) -> str:
@@ -57,12 +63,14 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def read_csv(path: Path, *, encoding: str | None, delimiter: str | None) -> Table:
+def read_csv(
+    path: Path, *, encoding: str | None, delimiter: str | None, fallback: str = "cp1252"
+) -> Table:
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ReadError(f"cannot read {path}: {exc}") from None
-    text, used = _decode(raw, encoding)
+    text, used = _decode(raw, encoding, fallback)
     first_line = text.split("\n", 1)[0]
     sep = delimiter or _delimiter(first_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
@@ -102,9 +110,14 @@ def read_table(
     path: Path,
     *,
     encoding: str | None = None,
+    fallback_encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | None = None,
 ) -> Table:
+    """``encoding`` is used as told; ``fallback_encoding`` (default Windows-1252) only for a
+    file that has no BOM and is not valid UTF-8."""
     if path.suffix.lower() in SPREADSHEETS:
         return read_spreadsheet(path, sheet=sheet)
-    return read_csv(path, encoding=encoding, delimiter=delimiter)
+    return read_csv(
+        path, encoding=encoding, delimiter=delimiter, fallback=fallback_encoding or "cp1252"
+    )

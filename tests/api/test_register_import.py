@@ -4,9 +4,14 @@ and chain, with files made in the tests: CSV in UTF-8 and Windows-1252, .xlsx, .
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
+import os
 import secrets
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +22,10 @@ import pytest
 
 from registry_api.core.db import make_engine, upgrade
 from registry_core.demo import TRADE_SCHEMA
+from registry_core.hashing import canonical_json, content_hash
 from scripts.cli import main
 from tests.api.conftest import PASSPHRASE, Departments, make_key
-from tests.api.import_files import trade_rows, write_csv
+from tests.api.import_files import trade_rows, write_csv, write_ods, write_xlsx
 from tests.api_process import ApiProcess, poll
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -104,7 +110,7 @@ def run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, dict[
     captured = capsys.readouterr()
     assert captured.out, f"exit {status}, no report; stderr: {captured.err}"
     report: dict[str, Any] = json.loads(captured.out)
-    report.pop("seconds")
+    report.pop("seconds", None)
     return status, report
 
 
@@ -181,3 +187,164 @@ def test_dry_run_reports_every_rejected_row_in_a_rejects_file_a_spreadsheet_open
          "GA-00007", "", "AG", "Handel", "Markt 4", "52062", "", "2026-02-30"],
     ]  # fmt: skip
     assert office.archive(register) == [], "a dry run sends nothing"
+
+
+def test_import_then_a_rerun_imports_nothing(
+    office: Office, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    register = office.new_register()
+    source = write_csv(tmp_path / "gewerbe.csv", trade_rows(30), encoding="utf-8")
+    mapping = office.mapping(register, tmp_path)
+    argv = office.registry("import", register, source, "--mapping", mapping, "--chunk-size", "8")
+    status, report = run(capsys, argv)
+    assert (status, report["imported"], report["unchanged"], report["anchored"]) == (0, 30, 0, 30)
+    assert report["encoding"] == "utf-8" and report["rejected"] == 0, report
+    status, again = run(capsys, argv)
+    assert (status, again["imported"], again["amended"], again["unchanged"]) == (0, 0, 0, 30)
+    assert again["anchored"] == 0, again
+    stored = contents_by_key(office.archive(register))
+    assert stored == {f"GA-{n:05d}": expected_record(n) for n in range(1, 31)}
+
+
+def test_xlsx_and_ods_cells_keep_their_types(
+    office: Office, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Spreadsheet cells come typed: a date cell is a date, a postal code typed as a number is
+    1067.0 (zfill gives 01067 back), numbers stay numbers."""
+    rows: list[list[Any]] = [
+        ["GA-00001", "Sachsen-Laden", "GmbH", "Handel", "Prager Str. 1", 1067, "Dresden",
+         dt.date(2026, 1, 5)],
+        ["GA-00002", "Print & Co", "e.K.", "Druck", "Markt 2", "52062", "Aachen", "06.01.2026"],
+    ]  # fmt: skip
+    expected = {
+        "GA-00001": {
+            "business_name": "Sachsen-Laden", "legal_form": "GmbH", "activity": "Handel",
+            "address": {"street": "Prager Str. 1", "postal_code": "01067", "city": "Dresden"},
+            "registered_on": "2026-01-05",
+        },
+        "GA-00002": {
+            "business_name": "Print & Co", "legal_form": "eK", "activity": "Druck",
+            "address": {"street": "Markt 2", "postal_code": "52062", "city": "Aachen"},
+            "registered_on": "2026-01-06",
+        },
+    }  # fmt: skip
+    for name, write in (("gewerbe.xlsx", write_xlsx), ("gewerbe.ods", write_ods)):
+        register = office.new_register()
+        source = write(tmp_path / name, rows)
+        mapping = office.mapping(register, tmp_path)
+        status, report = run(
+            capsys, office.registry("import", register, source, "--mapping", mapping)
+        )
+        assert (status, report["imported"], report["anchored"]) == (0, 2, 2), (name, report)
+        assert contents_by_key(office.archive(register)) == expected, name
+
+
+def test_a_run_killed_halfway_and_run_again_imports_every_row_exactly_once(
+    office: Office, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    register = office.new_register()
+    total = 600
+    source = write_csv(tmp_path / "gewerbe.csv", trade_rows(total), encoding="cp1252")
+    mapping = office.mapping(register, tmp_path)
+    argv = office.registry("import", register, source, "--mapping", mapping, "--chunk-size", "25")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "scripts.cli", *argv, "--no-wait", "--json"],
+        cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+
+        def stored() -> int:
+            answer = office.client.get(f"/registers/{register}/records", params={"limit": 1})
+            return int(answer.json()["count"]) if answer.status_code == 200 else 0
+
+        poll(lambda: stored() >= 100, timeout=60, what="the first import to store 100 rows")
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait()
+    halfway = stored()
+    assert 100 <= halfway < total, f"the kill came too late: {halfway} of {total} stored"
+    status, report = run(capsys, argv)
+    assert status == 0, report
+    assert report["imported"] + report["unchanged"] == total, report
+    assert report["unchanged"] >= halfway and report["imported"] == total - report["unchanged"]
+    stored_rows = contents_by_key(office.archive(register))  # asserts: no key twice
+    assert len(stored_rows) == total
+    assert stored_rows == {f"GA-{n:05d}": expected_record(n) for n in range(1, total + 1)}
+
+
+def test_changed_rows_are_rejected_unless_amend_changed(
+    office: Office, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    register = office.new_register()
+    mapping = office.mapping(register, tmp_path)
+    first = write_csv(tmp_path / "v1.csv", trade_rows(6), encoding="utf-8")
+    status, _ = run(capsys, office.registry("import", register, first, "--mapping", mapping))
+    assert status == 0
+    changed = trade_rows(6)
+    for row in (changed[1], changed[4]):
+        row[4] = "Neue Straße 9"  # moved: rows 3 and 6 of the file (keys GA-00002, GA-00005)
+    second = write_csv(tmp_path / "v2.csv", [*changed, *trade_rows(2, start=7)], encoding="utf-8")
+    argv = office.registry("import", register, second, "--mapping", mapping)
+    status, refused = run(capsys, argv)
+    assert status == 1, refused
+    assert (refused["imported"], refused["amended"], refused["unchanged"]) == (2, 0, 4)
+    assert (refused["rejected"], refused["rejected_by_reason"]) == (2, {"changed": 2}), refused
+    rejects = list(csv.reader(io.StringIO(Path(refused["rejects_file"]).read_text("utf-8-sig")),
+                              delimiter=";"))  # fmt: skip
+    assert [(r[0], r[1]) for r in rejects[1:]] == [("3", "GA-00002"), ("6", "GA-00005")]
+    assert rejects[1][4] == "a record with this key has other content (--amend-changed amends it)"
+    status, amended = run(capsys, [*argv, "--amend-changed"])
+    assert status == 0, amended
+    assert (amended["imported"], amended["amended"], amended["unchanged"]) == (0, 2, 6)
+    assert amended["anchored"] == 2
+    archive = {r["key"]: r for r in office.archive(register)}
+    assert [len(archive[f"GA-{n:05d}"]["versions"]) for n in range(1, 9)] == [
+        1,
+        2,
+        1,
+        1,
+        2,
+        1,
+        1,
+        1,
+    ]
+    assert archive["GA-00002"]["versions"][1]["content"]["address"]["street"] == "Neue Straße 9"
+    assert [v["status"] for v in archive["GA-00002"]["versions"]] == ["amended", "active"]
+
+
+def test_export_round_trips_into_a_new_register(
+    office: Office, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    register = office.new_register()
+    source = write_csv(tmp_path / "gewerbe.csv", trade_rows(12), encoding="utf-8")
+    mapping = office.mapping(register, tmp_path)
+    status, _ = run(capsys, office.registry("import", register, source, "--mapping", mapping))
+    assert status == 0
+    original = office.archive(register)
+    exports: dict[str, Path] = {}
+    for format_ in ("csv", "xlsx", "json"):
+        exports[format_] = tmp_path / f"export.{format_}"
+        status, written = run(capsys, office.registry(
+            "export", register, "--format", format_, "--out", exports[format_], "--history"))  # fmt: skip
+        assert (status, written["records"], written["versions"]) == (0, 12, 12), written
+    document = json.loads(exports["json"].read_text(encoding="utf-8"))
+    assert document["register"]["schema"] == TRADE_SCHEMA
+    for version in (v for r in document["records"] for v in r["versions"]):
+        # The archive alone proves each version: salt + content give the hash, the proof the root.
+        assert (
+            content_hash(version["content"], bytes.fromhex(version["salt"][2:])).hex()
+            == (version["content_hash"][2:])
+        )
+        assert version["tx_hash"] and version["block_number"] and version["proof"] is not None
+    for format_ in ("csv", "xlsx"):
+        target = office.new_register()
+        status, report = run(capsys, office.registry("import", target, exports[format_]))
+        assert (status, report["imported"], report["rejected"]) == (0, 12, 0), (format_, report)
+        copy = office.archive(target)
+        assert {r["key"]: canonical_json(r["versions"][-1]["content"]) for r in copy} == {
+            r["key"]: canonical_json(r["versions"][-1]["content"]) for r in original
+        }, format_
+        hashes = {v["content_hash"] for r in original for v in r["versions"]}
+        assert hashes.isdisjoint(v["content_hash"] for r in copy for v in r["versions"]), (
+            "every version has its own salt, so the copies' hashes differ"
+        )
