@@ -22,6 +22,7 @@ from rich.progress import (
 from rich.text import Text
 
 from registry_core.cli import (
+    EXIT_CODES,
     EXIT_FAILED,
     EXIT_OK,
     JsonFlag,
@@ -46,9 +47,9 @@ from scripts.importing.rows import check_rows
 from scripts.importing.send import Anchoring, send_rows, wait_anchored
 
 IMPORT_EXIT = (
-    "Exit status: 0 every row imported or unchanged (and anchored, unless --no-wait); 1 rows "
-    "were rejected (see the rejects file), writes failed or are not anchored yet, or the API "
-    "refused; 2 invalid arguments, mapping or file (nothing was sent)."
+    f"{EXIT_CODES} For import, 1 also means: rows were rejected (see the rejects file), or writes "
+    "failed or are not anchored yet (run it again to resume); 2: a bad mapping or file, nothing "
+    "was sent."
 )
 ApiUrl = Annotated[
     str, typer.Option("--api-url", envvar=API_URL_ENV, metavar="URL", help="the register API")
