@@ -122,7 +122,11 @@ def baseline(client: httpx.Client, register: str, records: list[dict[str, Any]])
         if answer.status_code != 202:
             raise SystemExit(f"bulk refused: {answer.text[:300]}")
         write_ids += [w["write_id"] for w in answer.json()["writes"]]
+    sent = time.perf_counter() - started
     wait_anchored(client, write_ids)
+    print(
+        f"    (a) phases: {{'send': {sent:.2f}, 'wait': {time.perf_counter() - started - sent:.2f}}}"
+    )
     return len(records) / (time.perf_counter() - started)
 
 
@@ -143,6 +147,7 @@ def imported(api_url: str, key_file: Path, register: str, sheet: Path, rows: int
     report = json.loads(out.getvalue())
     if status != 0 or report["imported"] != rows or report["anchored"] != rows:
         raise SystemExit(f"the import did not import every row: {report}")
+    print(f"    (b) phases: {report['phase_seconds']}")
     return rows / elapsed
 
 

@@ -121,6 +121,7 @@ def create_keyed_records(
             contents=[contents[i] for i in fresh],
             mode="batch",
             keys=[keys[i] for i in fresh],
+            canonical=[canonical[i] for i in fresh],
         )
         made.update(zip(fresh, created, strict=True))
     for index in changed:

@@ -262,11 +262,14 @@ def create_records(
     contents: Sequence[dict[str, Any]],
     mode: str,
     keys: Sequence[str] | None = None,
+    canonical: Sequence[bytes] | None = None,
 ) -> list[WriteAccepted]:
     """New records, each with its first version and outbox row (batch mode: Merkle batches);
-    ``keys``: each record's external key (services/record_keys.py)."""
+    ``keys``: each record's external key, ``canonical``: their RFC 8785 JSON, validated already
+    by the caller (services/record_keys.py)."""
     authorize(department=department, register=register)
-    canonical = validate_records(register, contents)
+    if canonical is None:
+        canonical = validate_records(register, contents)
     now = _now()
     records: list[dict[str, Any]] = []
     versions: list[dict[str, Any]] = []

@@ -167,6 +167,7 @@ def import_file(
         if table.encoding:
             report |= {"encoding": table.encoding, "delimiter": table.delimiter}
         all_rejects = list(checked.rejects)
+        phases = {"check": round(time.monotonic() - began, 2)}
         anchoring: Anchoring | None = None
         interrupted = False
         if not dry_run:
@@ -187,6 +188,7 @@ def import_file(
                 except KeyboardInterrupt:
                     progress.stop()
                     fail("interrupted: run the same command again to resume", 130)
+                phases["send"] = round(time.monotonic() - began - sum(phases.values()), 2)
                 all_rejects += sent.rejects
                 report |= {
                     "imported": sent.created,
@@ -204,6 +206,7 @@ def import_file(
                         )
                     except KeyboardInterrupt:
                         interrupted = True
+                    phases["wait"] = round(time.monotonic() - began - sum(phases.values()), 2)
     report["rejected"] = len(all_rejects)
     report["rejected_by_reason"] = reasons_count(all_rejects)
     if not dry_run:
@@ -218,6 +221,7 @@ def import_file(
         write_rejects(target, table.headers, all_rejects)
         report["rejects_file"] = str(target)
     report["seconds"] = round(time.monotonic() - began, 2)
+    report["phase_seconds"] = phases
     _print_report(report, dry_run=dry_run, as_json=as_json)
     unfinished = bool(report.get("failed")) or bool(report.get("not_anchored_yet"))
     raise typer.Exit(EXIT_FAILED if all_rejects or unfinished else EXIT_OK)

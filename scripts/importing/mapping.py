@@ -177,6 +177,12 @@ def _as_number(value: Any, rule: ColumnRule, integer: bool) -> int | float:
     return int(number) if integral else float(number)
 
 
+_FAST_DATES = {
+    "%d.%m.%Y": re.compile(r"^(?P<d>[0-9]{1,2})\.(?P<m>[0-9]{1,2})\.(?P<y>[0-9]{4})$"),
+    "%Y-%m-%d": re.compile(r"^(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})$"),
+}
+
+
 def _as_date(value: Any, rule: ColumnRule) -> str:
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
@@ -184,6 +190,16 @@ def _as_date(value: Any, rule: ColumnRule) -> str:
         return value.isoformat()
     text = str(value)
     for form in rule.formats:
+        fast = _FAST_DATES.get(form)
+        if fast is not None:  # strptime costs ~50 µs a call; 20,000 rows call it 20,000 times
+            match = fast.match(text)
+            if match is None:
+                continue
+            day, month, year = (int(match[name]) for name in ("d", "m", "y"))
+            try:
+                return dt.date(year, month, day).isoformat()
+            except ValueError:
+                continue
         try:
             return dt.datetime.strptime(text, form).date().isoformat()
         except ValueError:

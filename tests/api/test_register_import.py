@@ -111,6 +111,7 @@ def run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, dict[
     assert captured.out, f"exit {status}, no report; stderr: {captured.err}"
     report: dict[str, Any] = json.loads(captured.out)
     report.pop("seconds", None)
+    report.pop("phase_seconds", None)
     return status, report
 
 
