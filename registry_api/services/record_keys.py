@@ -109,6 +109,12 @@ def create_keyed_records(
                 f"take no new versions; first: record {first['index']}, key {first['key']!r} "
                 f"({first['state']}). Send them with amend_changed to amend active records."
             ),
+            detail_de=(
+                f"{len(conflicts)} Schlüssel gibt es in Register {register.id} schon mit anderem "
+                f"Inhalt, oder ihr Datensatz nimmt keine neuen Versionen an; zuerst: Datensatz "
+                f"{first['index']}, Schlüssel {first['key']!r} ({first['state']}). Mit "
+                "amend_changed werden aktive Datensätze geändert."
+            ),
             conflicts=conflicts,
         )
     made: dict[int, WriteAccepted] = {}

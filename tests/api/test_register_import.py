@@ -188,6 +188,14 @@ def test_dry_run_reports_every_rejected_row_in_a_rejects_file_a_spreadsheet_open
          "GA-00007", "", "AG", "Handel", "Markt 4", "52062", "", "2026-02-30"],
     ]  # fmt: skip
     assert office.archive(register) == [], "a dry run sends nothing"
+    # The rejects file reads with the same mapping (its BOM says UTF-8; the extra columns are
+    # ignored): the row whose key was a duplicate is fine on its own.
+    status, again = run(capsys, office.registry("import", register, report["rejects_file"],
+                                                "--mapping", office.mapping(register, tmp_path),
+                                                "--dry-run", "--rejects", tmp_path / "again.csv"))  # fmt: skip
+    assert (status, again["rows"], again["ok"], again["rejected"]) == (1, 4, 1, 3), again
+    assert again["encoding"] == "utf-8" and again["ignored_columns"] == [
+        "Zeile / row", "Schlüssel / key", "Feld / field", "Grund", "Reason"]  # fmt: skip
 
 
 def test_import_then_a_rerun_imports_nothing(
