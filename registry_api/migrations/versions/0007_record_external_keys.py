@@ -5,7 +5,7 @@ created, so that a re-run imports nothing twice. Off chain only; NULL for record
 a key (NULLs never collide in a unique index, on SQLite and PostgreSQL alike).
 
 Revision ID: 0007
-Revises: 0005 (0006 once the payments migration is on main: then down_revision = "0006")
+Revises: 0006
 Create Date: 2026-12-02
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
