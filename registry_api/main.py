@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from registry_api.api.routes import (
+    archive,
     credentials,
     dids,
     health,
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(registers.router)
+    app.include_router(archive.router)
     app.include_router(credentials.router)
     app.include_router(trust_bundles.router)
     app.include_router(dids.router)

@@ -36,10 +36,20 @@ class Violation:
     index: int  # position of the instance in the validated sequence
     path: str  # JSON Pointer into the instance ("" for the instance itself)
     message: str
+    keyword: str = ""  # the failing schema keyword: required, enum, pattern, format, type, ...
+    name: str = ""  # the missing property (required) or the unexpected ones (additionalProperties)
 
 
 def _pointer(parts: Sequence[str | int]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _name(kind: Any) -> str:
+    if hasattr(kind, "property"):
+        return str(kind.property)
+    if hasattr(kind, "unexpected"):
+        return ", ".join(str(name) for name in kind.unexpected)
+    return ""
 
 
 class SchemaValidator:
@@ -64,6 +74,8 @@ class SchemaValidator:
                         index=index,
                         path=_pointer(error.instance_path),
                         message=error.message[:_MESSAGE_LIMIT],
+                        keyword=str(error.schema_path[-1]) if error.schema_path else "",
+                        name=_name(error.kind),
                     )
                 )
                 if len(found) >= limit:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from registry_core.demo import TRADE_RECORD, TRADE_SCHEMA
 from registry_core.registers import ERASURE_REASONS
@@ -26,6 +26,7 @@ ErasureReason = Literal[
 ]
 assert set(ErasureReason.__args__) == set(ERASURE_REASONS)  # type: ignore[attr-defined]
 
+KEY_MAX_LENGTH = 200
 WriteKind = Literal["register", "create", "amend", "close", "erase"]
 WriteStatus = Literal["pending", "submitted", "anchored", "failed", "held"]
 
@@ -91,6 +92,30 @@ class RecordBulkCreate(BaseModel):
         min_length=1,
         description="Records to create; at most CITY_API_BULK_MAX_RECORDS (default 1000) per request",
     )
+    keys: list[str] | None = Field(
+        default=None,
+        description="Each record's stable key from its source (e.g. the row key of an imported "
+        "file), one per record, distinct; unique per register and kept off chain. A record "
+        "whose key exists already with the same content is left unchanged; with other content "
+        "it is refused (409 record-key-changed) unless amend_changed is set.",
+    )
+    amend_changed: bool = Field(
+        default=False,
+        description="With keys: a record whose key exists with other content becomes an "
+        "amendment (a new version) instead of a refusal",
+    )
+
+    @model_validator(mode="after")
+    def _keys_fit(self) -> RecordBulkCreate:
+        if self.keys is None:
+            return self
+        if len(self.keys) != len(self.records):
+            raise ValueError(f"{len(self.keys)} keys for {len(self.records)} records")
+        if any(not 1 <= len(key) <= KEY_MAX_LENGTH for key in self.keys):
+            raise ValueError(f"every key has 1 to {KEY_MAX_LENGTH} characters")
+        if len(set(self.keys)) != len(self.keys):
+            raise ValueError("the keys are not distinct")
+        return self
 
 
 class RecordAmend(BaseModel):
@@ -151,6 +176,36 @@ class WriteAccepted(BaseModel):
 class WritesAccepted(BaseModel):
     count: int
     writes: list[WriteAccepted]
+
+
+class KeyedResult(BaseModel):
+    key: str = Field(max_length=KEY_MAX_LENGTH)
+    outcome: Literal["created", "amended", "unchanged"]
+    record_id: str = Field(max_length=66)
+    write_id: str | None = Field(default=None, max_length=32, description="None if unchanged")
+
+
+class KeyedWritesAccepted(WritesAccepted):
+    """A bulk request with keys: the writes it made, and what became of each key, in order."""
+
+    results: list[KeyedResult]
+
+
+class WritesStatusQuery(BaseModel):
+    ids: list[str] = Field(min_length=1, max_length=1000, description="Write ids (at most 1000)")
+
+
+class WriteState(BaseModel):
+    id: str = Field(max_length=32)
+    status: WriteStatus
+    tx_hash: str | None = Field(default=None, max_length=66)
+    block_number: int | None = None
+    error: str | None = Field(default=None, max_length=500)
+
+
+class WritesStatus(BaseModel):
+    data: list[WriteState] = Field(description="The department's writes among the ids asked for")
+    count: int
 
 
 class WritePublic(BaseModel):
@@ -219,4 +274,36 @@ class RecordPublic(RecordSummary):
 
 class RecordsPublic(BaseModel):
     data: list[RecordSummary]
+    count: int
+
+
+class ArchivedVersion(BaseModel):
+    version_index: int
+    status: str = Field(max_length=16)
+    content: dict[str, Any] | None
+    salt: str | None = Field(default=None, max_length=66)
+    content_hash: str = Field(max_length=66)
+    previous_hash: str = Field(max_length=66)
+    erasure_reason: int | None = None
+    write_status: WriteStatus
+    tx_hash: str | None = Field(default=None, max_length=66)
+    block_number: int | None = None
+    merkle_root: str | None = Field(default=None, max_length=66)
+    leaf: str | None = Field(default=None, max_length=66)
+    proof: list[str] | None = None
+
+
+class ArchivedRecord(BaseModel):
+    id: str = Field(max_length=66)
+    key: str | None = Field(default=None, max_length=KEY_MAX_LENGTH)
+    mode: Literal["single", "batch"]
+    status: str = Field(max_length=16)
+    created_at: datetime
+    versions: list[ArchivedVersion]
+
+
+class RecordsArchive(BaseModel):
+    """A page of a register's records with every version (or the latest with latest_only)."""
+
+    data: list[ArchivedRecord]
     count: int

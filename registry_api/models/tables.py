@@ -38,10 +38,16 @@ class Register(SQLModel, table=True):
 
 class Record(SQLModel, table=True):
     __tablename__ = "record"
-    __table_args__ = (Index("ix_record_register_created", "register_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_record_register_created", "register_id", "created_at"),
+        # A row key from the record's source (``registry import``): one record per key and
+        # register, so a re-run of an import finds what it created before. NULLs do not collide.
+        Index("uq_record_register_key", "register_id", "external_key", unique=True),
+    )
 
     id: str = Field(primary_key=True, max_length=HASH_LEN)
     register_id: str = Field(max_length=32)  # indexed by ix_record_register_created
+    external_key: str | None = Field(default=None, max_length=200)  # off chain only
     department: str = Field(max_length=32)
     mode: str = Field(max_length=8)  # "single" (one tx per version) or "batch" (Merkle batches)
     status: str = Field(max_length=16, index=True)  # active | closed | erased

@@ -261,10 +261,15 @@ def create_records(
     register: Register,
     contents: Sequence[dict[str, Any]],
     mode: str,
+    keys: Sequence[str] | None = None,
+    canonical: Sequence[bytes] | None = None,
 ) -> list[WriteAccepted]:
-    """New records, each with its first version and outbox row (batch mode: Merkle batches)."""
+    """New records, each with its first version and outbox row (batch mode: Merkle batches);
+    ``keys``: each record's external key, ``canonical``: their RFC 8785 JSON, validated already
+    by the caller (services/record_keys.py)."""
     authorize(department=department, register=register)
-    canonical = validate_records(register, contents)
+    if canonical is None:
+        canonical = validate_records(register, contents)
     now = _now()
     records: list[dict[str, Any]] = []
     versions: list[dict[str, Any]] = []
@@ -281,6 +286,7 @@ def create_records(
             {
                 "id": record_id,
                 "register_id": register.id,
+                "external_key": keys[index] if keys is not None else None,
                 "department": department.code,
                 "mode": mode,
                 "status": "active",

@@ -34,6 +34,7 @@ from registry_api.core.security import Department
 from registry_api.models.registers import (
     RECORD_ID_PATTERN,
     REGISTER_ID_PATTERN,
+    KeyedWritesAccepted,
     RecordAmend,
     RecordBulkCreate,
     RecordClose,
@@ -48,6 +49,7 @@ from registry_api.models.registers import (
     WritePublic,
     WritesAccepted,
 )
+from registry_api.services import record_keys
 from registry_api.services import registers as service
 from registry_api.services.writes import refuse_suspended
 from registry_core.errors import RpcError
@@ -300,10 +302,17 @@ def create_record(register_id: RegisterIdPath, record_in: RecordCreate, writer: 
 @router.post(
     "/registers/{register_id}/records/bulk",
     status_code=202,
-    response_model=WritesAccepted,
-    summary="Create many records at once (anchored in Merkle batches)",
+    response_model=KeyedWritesAccepted | WritesAccepted,
+    summary="Create many records at once (anchored in Merkle batches), optionally by key",
     responses={
         **WRITE_PROBLEMS,
+        409: _problem_example(
+            409,
+            "record-key-changed",
+            "Records with these keys exist with other content",
+            "1 key(s) exist in register TRADE with other content or take no new versions; "
+            "first: record 3, key 'GA-2019-0017' (changed). Send them with amend_changed …",
+        ),
         413: _problem_example(
             413,
             "bulk-too-large",
@@ -332,6 +341,16 @@ def create_records_bulk(
 
     def action() -> BaseModel:
         register = service.get_register(session=writer.read_session, register_id=register_id)
+        if bulk_in.keys is not None:
+            return record_keys.create_keyed_records(
+                session=writer.session,
+                department=writer.department,
+                signer=writer.signer,
+                register=register,
+                contents=bulk_in.records,
+                keys=bulk_in.keys,
+                amend_changed=bulk_in.amend_changed,
+            )
         writes = service.create_records(
             session=writer.session,
             department=writer.department,
