@@ -11,7 +11,7 @@ from typing import Any
 
 from eth_utils.address import is_address, to_checksum_address
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from explorer.catalog import NONE
@@ -120,6 +120,25 @@ def home(request: Request) -> Response:
     rows, total = events(explorer.engine, paging=paging(request))
     listing = event_listing(request, "events", rows, total, paging(request))
     return respond(request, "home.html", {"blocks": latest_blocks, "txs": latest_txs}, listing)
+
+
+@router.get("/status")
+def status(request: Request) -> JSONResponse:
+    """How far the cache is behind the chain head, and whether the deployment checks out."""
+    explorer = explorer_of(request)
+    state = explorer.state()
+    head = explorer.head()
+    indexed = state.indexed_to if state else -1
+    return JSONResponse(
+        {
+            "chain_id": explorer.chain_id(),
+            "head": head,
+            "indexed_to": indexed,
+            "lag_blocks": max(0, head - indexed),
+            "index_error": explorer.indexer.last_error,
+            "code_mismatches": [m.name for m in explorer.code_mismatches()],
+        }
+    )
 
 
 @router.get("/block/{number}")
