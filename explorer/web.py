@@ -23,6 +23,7 @@ from registry_core.pages import choose_language
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 STATIC_URL = "/static"
 FORMATS = ("html", "csv", "json")
+EXPORT_ROWS = 10_000
 
 
 class ExplorerError(Exception):
@@ -126,6 +127,8 @@ class Paging:
 
 def paging(request: Request) -> Paging:
     size = explorer_of(request).settings.page_size
+    if request.query_params.get("format") in ("csv", "json"):
+        size = EXPORT_ROWS  # an export holds the whole list (up to this many rows per page)
     raw = request.query_params.get("page", "1")
     if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
         raise ExplorerError(400, "bad_input", detail=f"page={raw[:20]}")

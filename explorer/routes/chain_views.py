@@ -22,6 +22,7 @@ from explorer.web import (
     Cell,
     ExplorerError,
     Listing,
+    Paging,
     explorer_of,
     language,
     paging,
@@ -117,8 +118,11 @@ def home(request: Request) -> Response:
         }
         for tx in txs
     ]
-    rows, total = events(explorer.engine, paging=paging(request))
-    listing = event_listing(request, "events", rows, total, paging(request))
+    page = paging(request)
+    if page.size < 1000:  # the overview shows the latest few; exports and later pages as usual
+        page = Paging(page.page, LATEST)
+    rows, total = events(explorer.engine, paging=page)
+    listing = event_listing(request, "events", rows, total, page)
     return respond(request, "home.html", {"blocks": latest_blocks, "txs": latest_txs}, listing)
 
 
