@@ -160,3 +160,16 @@ def test_rebuild_from_block_zero_shows_the_same(
     progress = explorer.indexer.rebuild()
     assert progress.events > 0 and progress.indexed_to == progress.head
     assert [explorer_client.get(url).json()["data"] for url in urls] == before
+
+
+def test_pages_carry_the_strict_policy_and_no_inline_code(
+    explorer_client: TestClient, explorer_history: Seeded
+) -> None:
+    record = _hex(explorer_history.record_a[0].record_id)
+    for path in ("/", "/registers", f"/registers/{REGISTER}", f"/records/{record}", "/council",
+                 "/departments", "/credentials", "/payments", "/integrity", "/block/1"):  # fmt: skip
+        page = explorer_client.get(path)
+        assert page.status_code == 200, (path, page.text[:300])
+        assert page.headers["content-security-policy"].startswith("default-src 'self'"), path
+        assert "<script" not in page.text and "style=" not in page.text, path
+        assert "server-timing" in page.headers
