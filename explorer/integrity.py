@@ -9,7 +9,8 @@ anchored for that register. Nothing the uploader claims is trusted except as inp
 
 Accepted input: the record's content (with the salt in its own field); a version as the registry
 API returns it (``content``, ``salt``, and for batches ``proof``, ``version_index``,
-``previous_hash``, ``status``); or a whole record with its ``versions`` (the register export).
+``previous_hash``, ``status``); a whole record with its ``versions``; or the JSON file of ``registry export`` (every version of
+every record in it, erased ones have no content and are left out).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from registry_core.merkle import leaf_hash, process_proof
 from registry_core.registers import STATUS_CODES
 
 LEAF_TYPES = ("bytes32", "bytes32", "uint256", "bytes32", "bytes32", "uint8")
+EXPORT_FORMAT = "city-registry-export/1"  # `registry export --format json` (scripts/importing)
 _HEX32 = re.compile(r"0x[0-9a-fA-F]{64}")
 
 
@@ -70,6 +72,19 @@ def claims_of(document_text: str, salt_text: str | None) -> list[Claim]:
         document = json.loads(document_text)
     except ValueError as exc:
         raise ExplorerError(400, "bad_json", detail=str(exc)[:200]) from None
+    if isinstance(document, dict) and document.get("format") == EXPORT_FORMAT:
+        about = document.get("register")
+        register: dict[str, Any] = about if isinstance(about, dict) else {}
+        found = [
+            _claim(version, record={**record, "register_id": register.get("id")})
+            for record in document.get("records") or []
+            if isinstance(record, dict)
+            for version in record.get("versions") or []
+            if isinstance(version, dict) and version.get("content") is not None
+        ]
+        if not found:
+            raise ExplorerError(400, "bad_input", detail="no version with content and salt")
+        return found
     if isinstance(document, dict) and isinstance(document.get("versions"), list):
         found = [
             _claim(version, record=document)

@@ -89,6 +89,24 @@ def test_integrity_check_verifies_batch_proofs(
     assert "Merkle proof invalid" in bad.text and "Not found" in bad.text
 
 
+def test_integrity_check_reads_the_register_export_file(
+    explorer_client: TestClient, explorer_history: Seeded
+) -> None:
+    second, batched = explorer_history.record_a[1], explorer_history.batch[0]
+    export = {
+        "format": "city-registry-export/1",
+        "register": {"id": REGISTER, "name": "Explorer-Testregister"},
+        "records": [
+            {"id": _hex(second.record_id), "versions": [second.export()]},
+            {"id": _hex(batched.record_id), "versions": [batched.export()]},
+        ],
+    }
+    page = explorer_client.post("/integrity?lang=en", files={
+        "file": ("export.json", json.dumps(export), "application/json")})  # fmt: skip
+    assert page.status_code == 200, page.text
+    assert page.text.count("Authentic") == 2 and "Merkle proof valid" in page.text
+
+
 def test_council_log_shows_decisions_and_the_cancellation(
     explorer_client: TestClient, explorer_history: Seeded
 ) -> None:
