@@ -64,6 +64,7 @@ bench: setup
 	$(VENV)/bin/python -m scripts.bench_credentials
 	$(VENV)/bin/python -m scripts.bench_registers
 	$(VENV)/bin/python -m scripts.bench_payments
+	$(VENV)/bin/python -m scripts.bench_explorer
 
 clean:
 	rm -rf build $(VENV) $(TOOLS_VENV) node_modules

@@ -28,7 +28,7 @@ from scripts.credentials_seed import seed_demo_credentials
 from scripts.demo_city import COUNCIL_THRESHOLD, council_keys, department_keys, seed_demo_city
 from scripts.demo_registers import allow_register_creators, demo_api_key, seed_demo_registers
 from scripts.deploy import deploy_city
-from scripts.services import api_env, start_api, start_gateway, stop
+from scripts.services import api_env, start_api, start_explorer, start_gateway, stop
 from scripts.settings import CitySettings
 
 
@@ -48,7 +48,7 @@ def _wait_for_stop_signal() -> None:
 
 
 def run_demo(settings: CitySettings) -> None:
-    """Chain + gateway + deployment + demo city + API; Ctrl-C stops everything cleanly."""
+    """Chain + gateway + deployment + demo city + API + explorer; Ctrl-C stops everything cleanly."""
     chain = EmbeddedChain(
         data_dir=settings.data_dir / "chain", port=settings.node_port, chain_id=settings.chain_id
     )
@@ -101,6 +101,8 @@ def run_demo(settings: CitySettings) -> None:
             env=api_env(settings),
         )
         seed_demo_registers(api_url=settings.api_url, token=token, log=say)
+        say("starting the auditors' explorer")
+        children.append(start_explorer(settings))
         council_address = result.manifest.address("CityCouncil")
         print(
             "\nThe demo city is running:\n"
@@ -109,6 +111,7 @@ def run_demo(settings: CitySettings) -> None:
             f"  health               {settings.api_url}/health\n"
             f"  registers            {settings.api_url}/registers   (FB02's demo API key: "
             f"{settings.data_dir / 'demo-api-key'})\n"
+            f"  explorer (auditors)  {settings.explorer_url}\n"
             f"  chain id             {settings.chain_id}\n"
             f"  council              {council_address} (2 of 3; `registry council pending`, "
             f"members' keys {settings.keys_dir / 'council-N.json'})\n"
@@ -120,7 +123,8 @@ def run_demo(settings: CitySettings) -> None:
         say("stopping")
     finally:
         # The services run in sessions of their own (Ctrl-C reaches only this process), so they
-        # stop in this order: the API (its worker finishes its round first), the gateway, the chain.
+        # stop in reverse order: the explorer, the API (its worker finishes its round first), the
+        # gateway, the chain.
         for child in reversed(children):
             stop(child)
         chain.stop()

@@ -1,4 +1,4 @@
-"""Start the gateway and the API as child processes and wait until they answer."""
+"""Start the gateway, the API and the explorer as child processes and wait until they answer."""
 
 from __future__ import annotations
 
@@ -106,6 +106,31 @@ def start_api(settings: CitySettings) -> subprocess.Popen[bytes]:
     wait_until_up(
         process, httpx.Request("GET", f"{settings.api_url}/health"), name="API", log_path=log_path
     )
+    return process
+
+
+def explorer_env(settings: CitySettings) -> dict[str, str]:
+    """The explorer reads the chain through the gateway and the manifests, nothing of the API."""
+    return {
+        "CITY_EXPLORER_RPC_URL": settings.gateway_url,
+        "CITY_EXPLORER_DEPLOYMENTS_DIR": str(settings.deployments_dir),
+        "CITY_EXPLORER_DATA_DIR": str(settings.data_dir),
+        "CITY_EXPLORER_HOST": settings.explorer_host,
+        "CITY_EXPLORER_PORT": str(settings.explorer_port),
+    }
+
+
+def start_explorer(
+    settings: CitySettings, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    log_path = settings.data_dir / "explorer.log"
+    process = _spawn(
+        [sys.executable, "-m", "explorer"], {**explorer_env(settings), **(env or {})}, log_path
+    )
+    wait_until_up(
+        process, httpx.Request("GET", f"{settings.explorer_url}/static/explorer.css"),
+        name="explorer", log_path=log_path,
+    )  # fmt: skip
     return process
 
 

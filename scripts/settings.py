@@ -24,6 +24,8 @@ class CitySettings(BaseSettings):
     gateway_port: int = Field(8545, gt=0, lt=65536)
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, gt=0, lt=65536)
+    explorer_host: str = "127.0.0.1"
+    explorer_port: int = Field(8080, gt=0, lt=65536)
     keystore_passphrase: SecretStr = SecretStr(DEMO_PASSPHRASE)
 
     @model_validator(mode="after")
@@ -50,3 +52,7 @@ class CitySettings(BaseSettings):
     @property
     def api_url(self) -> str:
         return f"http://{self.api_host}:{self.api_port}"
+
+    @property
+    def explorer_url(self) -> str:
+        return f"http://{self.explorer_host}:{self.explorer_port}"
