@@ -219,13 +219,18 @@ def test_batch_leaf_is_standard_merkle_tree_leaf(registry):
 def test_every_batch_member_verifies(anchored, batch):
     for credential_hash in BATCH_CREDS:
         assert (
-            anchored.verifyBatchMember(DEPT_B, batch.root, batch.proof(credential_hash), credential_hash)
+            anchored.verifyBatchMember(
+                DEPT_B, batch.root, batch.proof(credential_hash), credential_hash
+            )
             is True
         )
 
 
 def test_non_member_does_not_verify(anchored, batch):
-    assert anchored.verifyBatchMember(DEPT_B, batch.root, batch.proof(BATCH_CREDS[0]), OUTSIDER) is False
+    assert (
+        anchored.verifyBatchMember(DEPT_B, batch.root, batch.proof(BATCH_CREDS[0]), OUTSIDER)
+        is False
+    )
 
 
 def test_member_of_unanchored_batch_does_not_verify(registry, batch):
@@ -248,7 +253,10 @@ def test_status_in_batch_of_unchanged_member_is_active(anchored, batch):
         UNSPECIFIED,
         STATUS_NOW,
     )
-    assert plain(anchored.statusInBatch(DEPT_B, batch.root, batch.proof(member), OUTSIDER))[0] == UNKNOWN
+    assert (
+        plain(anchored.statusInBatch(DEPT_B, batch.root, batch.proof(member), OUTSIDER))[0]
+        == UNKNOWN
+    )
 
 
 def test_anchor_batch_zero_root_reverts(registry, clerk_b):
@@ -296,7 +304,9 @@ def test_merkle_proof_verifies_every_leaf_and_no_other(registry, clerk_b, size, 
     tree = MerkleBatch.of(hashes)
     registry.anchorBatch(tree.root, TYPE_PARKING, size, {"from": clerk_b})
     for member in hashes:
-        assert registry.verifyBatchMember(DEPT_B, tree.root, tree.proof(member), member) is True, member
+        assert registry.verifyBatchMember(DEPT_B, tree.root, tree.proof(member), member) is True, (
+            member
+        )
     proof = tree.proof(hashes[pick % size])
     for other in (h32(f"other {seed}"), hashes[(pick + 1) % size] if size > 1 else OUTSIDER):
         assert registry.verifyBatchMember(DEPT_B, tree.root, proof, other) is False, other
@@ -471,7 +481,9 @@ def test_revoke_batch_member_records_it_and_emits(anchored, clerk_b, batch):
         KEY_COMPROMISE,
         STATUS_NOW,
     )
-    assert plain(anchored.statusInBatch(DEPT_B, batch.root, batch.proof(member), member))[0] == REVOKED
+    assert (
+        plain(anchored.statusInBatch(DEPT_B, batch.root, batch.proof(member), member))[0] == REVOKED
+    )
     assert status_of(anchored, BATCH_CREDS[0])[0] == UNKNOWN  # the other members stay unrecorded
 
 
@@ -538,7 +550,9 @@ def test_front_run_single_anchor_neither_blocks_nor_touches_the_issuer(registry,
     assert status_of(registry, CRED, DEPT_A)[0] == SUSPENDED
 
 
-def test_claim_of_another_departments_batch_member_changes_nothing(anchored, clerk_a, clerk_b, batch):
+def test_claim_of_another_departments_batch_member_changes_nothing(
+    anchored, clerk_a, clerk_b, batch
+):
     member = BATCH_CREDS[2]
     proof = batch.proof(member)
     # A anchors B's member singly, then revokes "it": only A's own record changes.
@@ -554,7 +568,9 @@ def test_claim_of_another_departments_batch_member_changes_nothing(anchored, cle
     )
     assert plain(anchored.batch(DEPT_B, batch.root))[:2] == (DEPT_B, TYPE_PARKING)
     assert plain(anchored.statusInBatch(DEPT_B, batch.root, batch.proof(other), other))[0] == ACTIVE
-    assert plain(anchored.statusInBatch(DEPT_A, batch.root, batch.proof(other), other))[0] == SUSPENDED
+    assert (
+        plain(anchored.statusInBatch(DEPT_A, batch.root, batch.proof(other), other))[0] == SUSPENDED
+    )
     # The real issuer can still change its member.
     anchored.revokeBatchMember(batch.root, proof, member, SUPERSEDED, {"from": clerk_b})
     assert plain(anchored.statusInBatch(DEPT_B, batch.root, proof, member))[:2] == (REVOKED, DEPT_B)
@@ -562,7 +578,9 @@ def test_claim_of_another_departments_batch_member_changes_nothing(anchored, cle
 
 def test_status_in_batch_reports_only_what_the_root_vouches_for(anchored, clerk_b, batch):
     member = BATCH_CREDS[4]
-    anchored.revokeBatchMember(batch.root, batch.proof(member), member, SUPERSEDED, {"from": clerk_b})
+    anchored.revokeBatchMember(
+        batch.root, batch.proof(member), member, SUPERSEDED, {"from": clerk_b}
+    )
     other = MerkleBatch.of([OUTSIDER, CRED_2])
     anchored.anchorBatch(other.root, TYPE_PARKING, 2, {"from": clerk_b})
     empty = (UNKNOWN, ZERO32, ZERO32, 0, 0, 0, 0)

@@ -364,9 +364,14 @@ def status(
     rpc: RpcDep,
     manifest: ManifestDep,
     read_session: ReadSessionDep,
+    department: str | None = None,
 ) -> StatusOut:
+    """Records are per issuing department on chain: a credential this API issued is read under
+    its department; for any other pass ``?department=`` (its issuer's code), else ``unknown``."""
     digest = rules.digest_of(credential_hash)
-    return service.status(read_session, rpc=rpc, manifest=manifest, digest=digest)
+    return service.status(
+        read_session, rpc=rpc, manifest=manifest, digest=digest, department=department
+    )
 
 
 @router.post(
