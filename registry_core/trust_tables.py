@@ -199,15 +199,15 @@ def decode_singles(data: bytes) -> list[SingleRow]:
 def decode_statuses(data: bytes) -> list[StatusRow]:
     reader = _Reader(data)
     codes, keys = _read_header(reader)
-    columns = [[reader.varint() for _ in keys] for _ in range(4)]
+    states, reasons, blocks, times = ([reader.varint() for _ in keys] for _ in range(4))
     try:
         departments = [codes[reader.varint()] for _ in keys]
     except IndexError:
         raise TableError("a row names a code the table does not have") from None
     reader.done()
     return [
-        StatusRow(k, *values, department=d)
-        for k, d, *values in zip(keys, departments, *columns, strict=True)
+        StatusRow(*row)
+        for row in zip(keys, states, reasons, blocks, times, departments, strict=True)
     ]
 
 

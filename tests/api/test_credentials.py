@@ -148,8 +148,9 @@ def test_only_the_issuing_department_changes_status(credential_api: CredentialAp
         ),
         409,
     )
-    # Records are per issuing department on chain: FB33 has no record of FB32's credential.
-    assert problem["error"] == "CredentialStatusUnknownCredential"
+    # Records and batches are per issuing department on chain: FB33 anchored no batch (the API
+    # anchors even a single issuance as a root) holding FB32's credential.
+    assert problem["error"] == "CredentialStatusUnknownBatch"
 
 
 def test_a_reason_code_the_chain_refuses_is_a_422_before_anything_is_sent(

@@ -247,7 +247,11 @@ class _CredentialWrite:
             if state.status != "anchored":
                 return None
             status = self.service.status(
-                self.read_session, rpc=self.rpc, manifest=self.manifest, digest=digest
+                self.read_session,
+                rpc=self.rpc,
+                manifest=self.manifest,
+                digest=digest,
+                department=self.department.code,
             )
             return 200, status
 
