@@ -151,6 +151,11 @@ def _directory(
     return departments, accreditations
 
 
+def _issuer_key(args: Any, name: str) -> tuple[bytes, bytes]:
+    """(issuing department, hash or root) of a CredentialStatusRegistry event."""
+    return bytes(args["issuerDepartment"]), bytes(args[name])
+
+
 def _status_tables(
     rpc: RpcClient, manifest: DeploymentManifest, block: int
 ) -> tuple[list[BatchRow], list[SingleRow], list[StatusRow]]:
@@ -158,36 +163,37 @@ def _status_tables(
     logs = LogPager(rpc).get_logs(
         address=status.address, from_block=status.deploy_block, to_block=block
     )
-    roots: list[bytes] = []
-    singles: list[bytes] = []
-    changed: dict[bytes, int] = {}  # credential hash -> block of its last status change
+    # Records are per issuing department on chain: every key is (department, hash or root).
+    roots: list[tuple[bytes, bytes]] = []
+    singles: list[tuple[bytes, bytes]] = []
+    changed: dict[tuple[bytes, bytes], int] = {}  # -> block of its last status change
     for log in logs:
         decoded = status.interface.decode_log(log)
         if decoded is None:
             continue
         if decoded.name == "CredentialBatchAnchored":
-            roots.append(bytes(decoded.args["root"]))
+            roots.append(_issuer_key(decoded.args, "root"))
         elif decoded.name == "CredentialAnchored":
-            singles.append(bytes(decoded.args["credentialHash"]))
+            singles.append(_issuer_key(decoded.args, "credentialHash"))
         elif decoded.name in _STATUS_EVENTS:
-            changed[bytes(decoded.args["credentialHash"])] = int(log["blockNumber"], 16)
+            changed[_issuer_key(decoded.args, "credentialHash")] = int(log["blockNumber"], 16)
     batch_rows = [
         BatchRow(root, int(b[2]), int(b[3]), bytes(b[0]), bytes(b[1]), int(b[4]))
-        for root, b in zip(
-            roots, _calls(rpc, status, [("batch", (r,)) for r in roots], block), strict=True
+        for (_, root), b in zip(
+            roots, _calls(rpc, status, [("batch", k) for k in roots], block), strict=True
         )
     ]
     single_rows = [
         SingleRow(h, int(s[3]), int(s[4]), bytes(s[1]), bytes(s[2]))
-        for h, s in zip(
-            singles, _calls(rpc, status, [("status", (h,)) for h in singles], block), strict=True
+        for (_, h), s in zip(
+            singles, _calls(rpc, status, [("status", k) for k in singles], block), strict=True
         )
     ]
-    hashes = list(changed)
+    keys = list(changed)
     status_rows = [
-        StatusRow(h, int(s[0]), int(s[5]), changed[h], int(s[6]))
-        for h, s in zip(
-            hashes, _calls(rpc, status, [("status", (h,)) for h in hashes], block), strict=True
+        StatusRow(h, int(s[0]), int(s[5]), changed[(d, h)], int(s[6]), d)
+        for (d, h), s in zip(
+            keys, _calls(rpc, status, [("status", k) for k in keys], block), strict=True
         )
     ]
     return batch_rows, single_rows, status_rows

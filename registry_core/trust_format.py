@@ -224,8 +224,8 @@ def apply_delta(
             or any(r.changed_block <= base for r in new_statuses)
         ):
             raise TrustBundleError("the update holds rows that its base bundle has already")
-        statuses = {r.credential_hash: r for r in old_statuses}
-        statuses.update((r.credential_hash, r) for r in new_statuses)
+        statuses = {(r.department, r.credential_hash): r for r in old_statuses}
+        statuses.update(((r.department, r.credential_hash), r) for r in new_statuses)
         histories = {str(e["did"]): e for e in bundle["did_histories"]}
         histories.update((str(e["did"]), e) for e in delta["did_histories"])
         merged = {

@@ -9,7 +9,10 @@ to date by a delta are byte for byte the same, and one signature covers both):
 - ``singles``: every singly anchored credential hash, in chain order: ``hash, block, time,
   department, type``;
 - ``statuses``: the status list, every credential whose status ever changed (revoked, suspended,
-  resumed), sorted by hash: ``hash, state, reason, changed_block, changed_at``.
+  resumed), sorted by hash: ``hash, state, reason, changed_block, changed_at, department``.
+
+Records are per issuing department on chain (two departments may anchor the same hash), so every
+row names its department and readers key rows by (department, hash or root).
 
 Raw layout (columns, so that zlib finds the repetitive parts): the sorted distinct bytes32 codes
 (departments and types) used by the rows, then the 32-byte keys of every row, then every other
@@ -58,6 +61,7 @@ class StatusRow(NamedTuple):
     reason: int
     changed_block: int
     changed_at: int
+    department: bytes = b"\0" * 32  # the issuing department whose record this is
 
 
 def _varint(value: int, out: bytearray) -> None:
@@ -145,7 +149,9 @@ def encode_singles(rows: Sequence[SingleRow]) -> bytes:
 
 def encode_statuses(rows: Sequence[StatusRow]) -> bytes:
     out = bytearray()
-    _header((), (r.credential_hash for r in rows), len(rows), out)
+    codes = sorted({r.department for r in rows})
+    index = {code: i for i, code in enumerate(codes)}
+    _header(codes, (r.credential_hash for r in rows), len(rows), out)
     for row in rows:
         _varint(row.state, out)
     for row in rows:
@@ -154,6 +160,8 @@ def encode_statuses(rows: Sequence[StatusRow]) -> bytes:
         _varint(row.changed_block, out)
     for row in rows:
         _varint(row.changed_at, out)
+    for row in rows:
+        _varint(index[row.department], out)
     return bytes(out)
 
 
@@ -190,10 +198,17 @@ def decode_singles(data: bytes) -> list[SingleRow]:
 
 def decode_statuses(data: bytes) -> list[StatusRow]:
     reader = _Reader(data)
-    _, keys = _read_header(reader)
-    columns = [[reader.varint() for _ in keys] for _ in range(4)]
+    codes, keys = _read_header(reader)
+    states, reasons, blocks, times = ([reader.varint() for _ in keys] for _ in range(4))
+    try:
+        departments = [codes[reader.varint()] for _ in keys]
+    except IndexError:
+        raise TableError("a row names a code the table does not have") from None
     reader.done()
-    return [StatusRow(k, *values) for k, *values in zip(keys, *columns, strict=True)]
+    return [
+        StatusRow(*row)
+        for row in zip(keys, states, reasons, blocks, times, departments, strict=True)
+    ]
 
 
 def pack(raw: bytes) -> str:

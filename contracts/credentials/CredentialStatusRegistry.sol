@@ -32,8 +32,10 @@ contract CredentialStatusRegistry is ICredentialStatusRegistry {
         uint8 reasonCode;
     }
 
-    mapping(bytes32 credentialHash => Record record) private _records;
-    mapping(bytes32 root => Batch batch) private _batches;
+    // Keyed by (issuing department, hash): a department reaches only its own records and batches,
+    // so another department anchoring the same hash or root neither blocks nor changes them.
+    mapping(bytes32 departmentId => mapping(bytes32 credentialHash => Record record)) private _records;
+    mapping(bytes32 departmentId => mapping(bytes32 root => Batch batch)) private _batches;
 
     /// @param directory_ The department directory (who acts for which department).
     /// @param trustedIssuers_ The trusted-issuer registry (credential types, accreditations).
@@ -51,10 +53,10 @@ contract CredentialStatusRegistry is ICredentialStatusRegistry {
     /// @inheritdoc ICredentialStatusRegistry
     function anchorCredential(bytes32 credentialHash, bytes32 typeId) external {
         if (credentialHash == bytes32(0)) revert CredentialStatusInvalidHash(credentialHash);
-        if (_records[credentialHash].state != State.Unknown) revert CredentialStatusAlreadyAnchored(credentialHash);
         bytes32 departmentId = _issuingDepartment(typeId);
+        if (_records[departmentId][credentialHash].state != State.Unknown) revert CredentialStatusAlreadyAnchored(credentialHash);
         uint64 currentTime = _time();
-        _records[credentialHash] = Record({
+        _records[departmentId][credentialHash] = Record({
             issuerDepartment: departmentId,
             typeId: typeId,
             anchoredAtBlock: uint64(block.number),
@@ -69,10 +71,10 @@ contract CredentialStatusRegistry is ICredentialStatusRegistry {
     /// @inheritdoc ICredentialStatusRegistry
     function anchorBatch(bytes32 root, bytes32 typeId, uint256 count) external {
         if (root == bytes32(0)) revert CredentialStatusInvalidHash(root);
-        if (_batches[root].anchoredAtBlock != 0) revert CredentialStatusBatchExists(root);
         if (count == 0 || count > MAX_BATCH_SIZE) revert CredentialStatusInvalidBatchSize(count, MAX_BATCH_SIZE);
         bytes32 departmentId = _issuingDepartment(typeId);
-        _batches[root] = Batch({
+        if (_batches[departmentId][root].anchoredAtBlock != 0) revert CredentialStatusBatchExists(root);
+        _batches[departmentId][root] = Batch({
             issuerDepartment: departmentId,
             typeId: typeId,
             anchoredAtBlock: uint64(block.number),
@@ -87,45 +89,47 @@ contract CredentialStatusRegistry is ICredentialStatusRegistry {
 
     /// @inheritdoc ICredentialStatusRegistry
     function suspendCredential(bytes32 credentialHash, uint8 reasonCode) external {
-        _changeState(credentialHash, State.Suspended, reasonCode);
+        _changeState(_callerDepartment(), credentialHash, State.Suspended, reasonCode);
     }
 
     /// @inheritdoc ICredentialStatusRegistry
     function resumeCredential(bytes32 credentialHash, uint8 reasonCode) external {
-        _changeState(credentialHash, State.Active, reasonCode);
+        _changeState(_callerDepartment(), credentialHash, State.Active, reasonCode);
     }
 
     /// @inheritdoc ICredentialStatusRegistry
     function revokeCredential(bytes32 credentialHash, uint8 reasonCode) external {
-        _changeState(credentialHash, State.Revoked, reasonCode);
+        _changeState(_callerDepartment(), credentialHash, State.Revoked, reasonCode);
     }
 
     /// @inheritdoc ICredentialStatusRegistry
     function suspendBatchMember(bytes32 root, bytes32[] calldata proof, bytes32 credentialHash, uint8 reasonCode)
         external
     {
-        _recordBatchMember(root, proof, credentialHash);
-        _changeState(credentialHash, State.Suspended, reasonCode);
+        bytes32 departmentId = _callerDepartment();
+        _recordBatchMember(departmentId, root, proof, credentialHash);
+        _changeState(departmentId, credentialHash, State.Suspended, reasonCode);
     }
 
     /// @inheritdoc ICredentialStatusRegistry
     function revokeBatchMember(bytes32 root, bytes32[] calldata proof, bytes32 credentialHash, uint8 reasonCode)
         external
     {
-        _recordBatchMember(root, proof, credentialHash);
-        _changeState(credentialHash, State.Revoked, reasonCode);
+        bytes32 departmentId = _callerDepartment();
+        _recordBatchMember(departmentId, root, proof, credentialHash);
+        _changeState(departmentId, credentialHash, State.Revoked, reasonCode);
     }
 
     // ---------------------------------------------------------------------------------------------
     // Views
 
     /// @inheritdoc ICredentialStatusRegistry
-    function status(bytes32 credentialHash)
+    function status(bytes32 issuerDepartment, bytes32 credentialHash)
         external
         view
         returns (
             State state,
-            bytes32 issuerDepartment,
+            bytes32 issuerDepartment_,
             bytes32 typeId,
             uint64 anchoredAtBlock,
             uint64 anchoredAt,
@@ -133,52 +137,55 @@ contract CredentialStatusRegistry is ICredentialStatusRegistry {
             uint64 changedAt
         )
     {
-        Record storage r = _records[credentialHash];
+        Record storage r = _records[issuerDepartment][credentialHash];
         return (r.state, r.issuerDepartment, r.typeId, r.anchoredAtBlock, r.anchoredAt, r.reasonCode, r.changedAt);
     }
 
     /// @inheritdoc ICredentialStatusRegistry
-    function statusInBatch(bytes32 root, bytes32[] calldata proof, bytes32 credentialHash)
+    function statusInBatch(bytes32 issuerDepartment, bytes32 root, bytes32[] calldata proof, bytes32 credentialHash)
         external
         view
         returns (CredentialStatus memory result)
     {
-        Record storage r = _records[credentialHash];
-        result = CredentialStatus({
-            state: r.state,
-            issuerDepartment: r.issuerDepartment,
-            typeId: r.typeId,
-            anchoredAtBlock: r.anchoredAtBlock,
-            anchoredAt: r.anchoredAt,
-            reasonCode: r.reasonCode,
-            changedAt: r.changedAt
-        });
-        if (result.state == State.Unknown && verifyBatchMember(root, proof, credentialHash)) {
-            Batch storage b = _batches[root];
-            result = CredentialStatus({
-                state: State.Active,
-                issuerDepartment: b.issuerDepartment,
-                typeId: b.typeId,
-                anchoredAtBlock: b.anchoredAtBlock,
-                anchoredAt: b.anchoredAt,
-                reasonCode: 0,
-                changedAt: b.anchoredAt
+        // Nothing unless this department's batch `root` vouches for the member: a record is never
+        // reported on the strength of a root that does not contain it.
+        if (!verifyBatchMember(issuerDepartment, root, proof, credentialHash)) return result;
+        Record storage r = _records[issuerDepartment][credentialHash];
+        if (r.state != State.Unknown) {
+            return CredentialStatus({
+                state: r.state,
+                issuerDepartment: r.issuerDepartment,
+                typeId: r.typeId,
+                anchoredAtBlock: r.anchoredAtBlock,
+                anchoredAt: r.anchoredAt,
+                reasonCode: r.reasonCode,
+                changedAt: r.changedAt
             });
         }
+        Batch storage b = _batches[issuerDepartment][root];
+        result = CredentialStatus({
+            state: State.Active,
+            issuerDepartment: b.issuerDepartment,
+            typeId: b.typeId,
+            anchoredAtBlock: b.anchoredAtBlock,
+            anchoredAt: b.anchoredAt,
+            reasonCode: 0,
+            changedAt: b.anchoredAt
+        });
     }
 
     /// @inheritdoc ICredentialStatusRegistry
-    function batch(bytes32 root) external view returns (Batch memory) {
-        return _batches[root];
+    function batch(bytes32 issuerDepartment, bytes32 root) external view returns (Batch memory) {
+        return _batches[issuerDepartment][root];
     }
 
     /// @inheritdoc ICredentialStatusRegistry
-    function verifyBatchMember(bytes32 root, bytes32[] calldata proof, bytes32 credentialHash)
+    function verifyBatchMember(bytes32 issuerDepartment, bytes32 root, bytes32[] calldata proof, bytes32 credentialHash)
         public
         view
         returns (bool)
     {
-        return _batches[root].anchoredAtBlock != 0
+        return _batches[issuerDepartment][root].anchoredAtBlock != 0
             && MerkleProof.verifyCalldata(proof, root, batchLeaf(credentialHash));
     }
 
@@ -192,10 +199,7 @@ contract CredentialStatusRegistry is ICredentialStatusRegistry {
 
     /// @dev The caller's department, checked to be active and accredited for active type `typeId` now.
     function _issuingDepartment(bytes32 typeId) internal view returns (bytes32 departmentId) {
-        departmentId = directory.departmentOf(msg.sender);
-        if (departmentId == bytes32(0) || !directory.isActiveAccountOf(departmentId, msg.sender)) {
-            revert CredentialStatusCallerNotDepartment(msg.sender);
-        }
+        departmentId = _callerDepartment();
         if (!trustedIssuers.isCredentialTypeActive(typeId)) revert CredentialStatusTypeInactive(typeId);
         uint64 currentTime = _time();
         if (!trustedIssuers.isAccredited(departmentId, typeId, currentTime)) {
@@ -203,38 +207,41 @@ contract CredentialStatusRegistry is ICredentialStatusRegistry {
         }
     }
 
-    /// @dev Gives batch member `credentialHash` its own record (Active, data from the batch) unless
-    /// it has one. Always checks the proof.
-    function _recordBatchMember(bytes32 root, bytes32[] calldata proof, bytes32 credentialHash) internal {
-        Batch storage b = _batches[root];
+    /// @dev The caller's department, which must be active and the caller one of its active accounts.
+    function _callerDepartment() internal view returns (bytes32 departmentId) {
+        departmentId = directory.departmentOf(msg.sender);
+        if (departmentId == bytes32(0) || !directory.isActiveAccountOf(departmentId, msg.sender)) {
+            revert CredentialStatusCallerNotDepartment(msg.sender);
+        }
+    }
+
+    /// @dev Gives member `credentialHash` of department `departmentId`'s batch `root` its own record
+    /// (Active, data from the batch) unless the department has one for it. Always checks the proof.
+    function _recordBatchMember(bytes32 departmentId, bytes32 root, bytes32[] calldata proof, bytes32 credentialHash)
+        internal
+    {
+        Batch storage b = _batches[departmentId][root];
         if (b.anchoredAtBlock == 0) revert CredentialStatusUnknownBatch(root);
         if (!MerkleProof.verifyCalldata(proof, root, batchLeaf(credentialHash))) {
             revert CredentialStatusInvalidProof(root, credentialHash);
         }
-        Record storage r = _records[credentialHash];
+        Record storage r = _records[departmentId][credentialHash];
         if (r.state != State.Unknown) return;
-        // Only the batch's department may create the record: checked here so that a stranger
-        // cannot even leave a record behind (the state change below would revert anyway).
-        if (!directory.isActiveAccountOf(b.issuerDepartment, msg.sender)) {
-            revert CredentialStatusNotIssuer(credentialHash, b.issuerDepartment, msg.sender);
-        }
         r.state = State.Active;
-        r.issuerDepartment = b.issuerDepartment;
+        r.issuerDepartment = departmentId;
         r.typeId = b.typeId;
         r.anchoredAtBlock = b.anchoredAtBlock;
         r.anchoredAt = b.anchoredAt;
         r.changedAt = b.anchoredAt;
-        emit CredentialBatchMemberRecorded(credentialHash, root);
+        emit CredentialBatchMemberRecorded(credentialHash, root, departmentId);
     }
 
-    /// @dev The one place where a credential's state changes; emits right after.
-    function _changeState(bytes32 credentialHash, State to, uint8 reasonCode) internal {
-        Record storage r = _records[credentialHash];
+    /// @dev The one place where a credential's state changes (in `departmentId`'s own records, the
+    /// caller's department); emits right after.
+    function _changeState(bytes32 departmentId, bytes32 credentialHash, State to, uint8 reasonCode) internal {
+        Record storage r = _records[departmentId][credentialHash];
         State from = r.state;
         if (from == State.Unknown) revert CredentialStatusUnknownCredential(credentialHash);
-        if (!directory.isActiveAccountOf(r.issuerDepartment, msg.sender)) {
-            revert CredentialStatusNotIssuer(credentialHash, r.issuerDepartment, msg.sender);
-        }
         bool allowed = to == State.Revoked
             ? from != State.Revoked
             : (to == State.Suspended ? from == State.Active : from == State.Suspended);
@@ -245,10 +252,9 @@ contract CredentialStatusRegistry is ICredentialStatusRegistry {
         r.state = to;
         r.reasonCode = reasonCode;
         r.changedAt = _time();
-        bytes32 issuer = r.issuerDepartment;
-        if (to == State.Revoked) emit CredentialRevoked(credentialHash, issuer, msg.sender, reasonCode);
-        else if (to == State.Suspended) emit CredentialSuspended(credentialHash, issuer, msg.sender, reasonCode);
-        else emit CredentialResumed(credentialHash, issuer, msg.sender, reasonCode);
+        if (to == State.Revoked) emit CredentialRevoked(credentialHash, departmentId, msg.sender, reasonCode);
+        else if (to == State.Suspended) emit CredentialSuspended(credentialHash, departmentId, msg.sender, reasonCode);
+        else emit CredentialResumed(credentialHash, departmentId, msg.sender, reasonCode);
     }
 
     /// @dev The current time; overridden in tests (EAS's `TestEAS` habit).

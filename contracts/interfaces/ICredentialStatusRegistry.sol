@@ -8,7 +8,14 @@ import {ITrustedIssuerRegistry} from "./ITrustedIssuerRegistry.sol";
 /// @notice A department anchors the hash of each credential it issues, singly or as the Merkle root
 /// of a batch, and may later suspend, resume or revoke a credential with a reason code. Only the
 /// department that anchored a credential can change its status; revocation is final.
-/// @dev Only hashes are stored: a credential hash is e.g. keccak256 of the VC-JWT, never personal data.
+/// @dev Records and batches are keyed by (issuing department, hash): a department anchors, reads
+/// through its writes and changes only its own. Another department anchoring the same credential
+/// hash or batch root (front-running a pending anchor, or naming a member of someone else's batch)
+/// gets a record of its own under its own department, which neither blocks the real issuer's
+/// anchor nor shows in the real issuer's views; verifiers look a credential up under the
+/// department of its issuer (the VC's issuer DID -> {IDepartmentDirectory-departmentOf}).
+///
+/// Only hashes are stored: a credential hash is e.g. keccak256 of the VC-JWT, never personal data.
 ///
 /// Batches: leaves are OpenZeppelin StandardMerkleTree leaves of encoding `["bytes32"]`,
 /// `keccak256(bytes.concat(keccak256(abi.encode(credentialHash))))`, with sorted-pair hashing, so
@@ -17,8 +24,9 @@ import {ITrustedIssuerRegistry} from "./ITrustedIssuerRegistry.sol";
 /// `Unknown` for it, and verifiers use {statusInBatch} with the member's proof. To suspend or revoke
 /// a batch member its department passes the proof ({suspendBatchMember}, {revokeBatchMember}); that
 /// records the member (issuer, type and anchoring block/time copied from the batch) and from then
-/// on it is changed by hash like a single credential. Demanding the proof stops a department from
-/// claiming, and so blocking, a hash that belongs to another department's credential.
+/// on it is changed by hash like a single credential of that department. {statusInBatch} reports
+/// nothing (Unknown) unless the department's batch `root` is anchored and `proof` shows the member
+/// in it, so a record is never reported on the strength of a root that does not vouch for it.
 ///
 /// Reason codes are RFC 5280 CRLReason values: 0 unspecified, 1 keyCompromise, 2 cACompromise,
 /// 3 affiliationChanged, 4 superseded, 5 cessationOfOperation, 6 certificateHold (usual for
@@ -64,9 +72,9 @@ interface ICredentialStatusRegistry {
     error CredentialStatusTypeInactive(bytes32 typeId);
     /// @notice Department `departmentId` is not accredited to issue `typeId` at time `at`.
     error CredentialStatusNotAccredited(bytes32 departmentId, bytes32 typeId, uint64 at);
-    /// @notice Credential `credentialHash` is recorded already.
+    /// @notice Credential `credentialHash` is recorded already for the caller's department.
     error CredentialStatusAlreadyAnchored(bytes32 credentialHash);
-    /// @notice Batch root `root` is anchored already.
+    /// @notice Batch root `root` is anchored already by the caller's department.
     error CredentialStatusBatchExists(bytes32 root);
     /// @notice A batch must have 1..`maxCount` credentials, not `count`.
     error CredentialStatusInvalidBatchSize(uint256 count, uint256 maxCount);
@@ -76,8 +84,6 @@ interface ICredentialStatusRegistry {
     error CredentialStatusUnknownBatch(bytes32 root);
     /// @notice The proof does not show `credentialHash` to be a member of batch `root`.
     error CredentialStatusInvalidProof(bytes32 root, bytes32 credentialHash);
-    /// @notice `caller` does not act for `issuerDepartment`, the active department that issued `credentialHash`.
-    error CredentialStatusNotIssuer(bytes32 credentialHash, bytes32 issuerDepartment, address caller);
     /// @notice Credential `credentialHash` cannot go from `from` to `to`.
     error CredentialStatusInvalidTransition(bytes32 credentialHash, State from, State to);
     /// @notice `reasonCode` is not an RFC 5280 CRLReason value (0..10 except 7).
@@ -92,9 +98,11 @@ interface ICredentialStatusRegistry {
     event CredentialBatchAnchored(
         bytes32 indexed root, bytes32 indexed issuerDepartment, address indexed actor, bytes32 typeId, uint256 count
     );
-    /// @notice Credential `credentialHash` of batch `root` now has a record of its own (its status
-    /// is about to change).
-    event CredentialBatchMemberRecorded(bytes32 indexed credentialHash, bytes32 indexed root);
+    /// @notice Credential `credentialHash` of department `issuerDepartment`'s batch `root` now has
+    /// a record of its own (its status is about to change).
+    event CredentialBatchMemberRecorded(
+        bytes32 indexed credentialHash, bytes32 indexed root, bytes32 indexed issuerDepartment
+    );
     /// @notice `actor` of the issuing department revoked credential `credentialHash` with `reasonCode`.
     event CredentialRevoked(
         bytes32 indexed credentialHash, bytes32 indexed issuerDepartment, address indexed actor, uint8 reasonCode
@@ -109,15 +117,16 @@ interface ICredentialStatusRegistry {
     );
 
     /// @notice Anchors credential `credentialHash` of type `typeId`, issued now by the caller's department.
-    /// @dev Requirements: caller acts for an active department; hash not zero and not recorded; the
-    /// type is active and the department accredited for it now.
+    /// @dev Requirements: caller acts for an active department; hash not zero and not recorded for
+    /// that department (other departments' records of the same hash do not count); the type is active and the department accredited for it now.
     /// Emits: {CredentialAnchored}.
     /// @param credentialHash Hash of the credential (e.g. keccak256 of the VC-JWT).
     /// @param typeId The credential's type in the trusted-issuer registry.
     function anchorCredential(bytes32 credentialHash, bytes32 typeId) external;
 
     /// @notice Anchors a batch of `count` credentials of type `typeId` by their Merkle root.
-    /// @dev Requirements: caller acts for an active department; root not zero and not anchored;
+    /// @dev Requirements: caller acts for an active department; root not zero and not anchored by
+    /// that department;
     /// 1 <= `count` <= `MAX_BATCH_SIZE`; the type is active and the department accredited for it now.
     /// `count` is what the department declares; the contract cannot check it.
     /// Emits: {CredentialBatchAnchored}.
@@ -126,9 +135,9 @@ interface ICredentialStatusRegistry {
     /// @param count Number of credentials in the batch.
     function anchorBatch(bytes32 root, bytes32 typeId, uint256 count) external;
 
-    /// @notice Suspends active credential `credentialHash`.
-    /// @dev Requirements: the credential is recorded; caller acts for its issuing department, which
-    /// is active; the credential is Active; valid reason code.
+    /// @notice Suspends active credential `credentialHash` of the caller's department.
+    /// @dev Requirements: caller acts for an active department; that department has a record of
+    /// the credential (only its own records are reachable); the credential is Active; valid reason code.
     /// Emits: {CredentialSuspended}.
     /// @param credentialHash The credential.
     /// @param reasonCode RFC 5280 CRLReason (usually 6, certificateHold).
@@ -177,20 +186,23 @@ interface ICredentialStatusRegistry {
     /// @notice The trusted-issuer registry consulted when anchoring.
     function trustedIssuers() external view returns (ITrustedIssuerRegistry);
 
-    /// @notice The record of credential `credentialHash` (all zero, state Unknown, if none).
+    /// @notice Department `issuerDepartment`'s record of credential `credentialHash` (all zero,
+    /// state Unknown, if none).
+    /// @param issuerDepartment The department that issued the credential.
+    /// @param credentialHash The credential.
     /// @return state Current state.
-    /// @return issuerDepartment Department that anchored it.
+    /// @return issuerDepartment_ Department that anchored it (`issuerDepartment`, zero if none).
     /// @return typeId Its credential type.
     /// @return anchoredAtBlock Block of the anchoring transaction (of the batch for batch members).
     /// @return anchoredAt Timestamp of that block.
     /// @return reasonCode Reason code of the last status change (0 if none).
     /// @return changedAt Timestamp of the last status change (the anchoring time if none).
-    function status(bytes32 credentialHash)
+    function status(bytes32 issuerDepartment, bytes32 credentialHash)
         external
         view
         returns (
             State state,
-            bytes32 issuerDepartment,
+            bytes32 issuerDepartment_,
             bytes32 typeId,
             uint64 anchoredAtBlock,
             uint64 anchoredAt,
@@ -198,18 +210,33 @@ interface ICredentialStatusRegistry {
             uint64 changedAt
         );
 
-    /// @notice Like {status}, for a credential that may be a member of batch `root`: its own record
-    /// if it has one, else an Active status taken from the batch if `proof` shows membership, else Unknown.
-    function statusInBatch(bytes32 root, bytes32[] calldata proof, bytes32 credentialHash)
+    /// @notice Like {status}, for a member of department `issuerDepartment`'s batch `root`: all zero
+    /// (Unknown) unless that batch is anchored and `proof` shows `credentialHash` in it; then the
+    /// department's own record of the credential if it has one, else an Active status from the batch.
+    /// @param issuerDepartment The department that issued the credential.
+    /// @param root The batch's Merkle root.
+    /// @param proof Sibling hashes from the member's leaf up to the root.
+    /// @param credentialHash The credential.
+    /// @return The credential's status as a member of the batch.
+    function statusInBatch(bytes32 issuerDepartment, bytes32 root, bytes32[] calldata proof, bytes32 credentialHash)
         external
         view
         returns (CredentialStatus memory);
 
-    /// @notice Batch `root` (all zero if not anchored).
-    function batch(bytes32 root) external view returns (Batch memory);
+    /// @notice Department `issuerDepartment`'s batch `root` (all zero if it anchored none).
+    /// @param issuerDepartment The department.
+    /// @param root The batch's Merkle root.
+    /// @return The batch.
+    function batch(bytes32 issuerDepartment, bytes32 root) external view returns (Batch memory);
 
-    /// @notice Whether batch `root` is anchored and `proof` shows `credentialHash` to be in it.
-    function verifyBatchMember(bytes32 root, bytes32[] calldata proof, bytes32 credentialHash)
+    /// @notice Whether department `issuerDepartment` anchored batch `root` and `proof` shows
+    /// `credentialHash` to be in it.
+    /// @param issuerDepartment The department.
+    /// @param root The batch's Merkle root.
+    /// @param proof Sibling hashes from the member's leaf up to the root.
+    /// @param credentialHash The credential.
+    /// @return Whether the batch vouches for the credential.
+    function verifyBatchMember(bytes32 issuerDepartment, bytes32 root, bytes32[] calldata proof, bytes32 credentialHash)
         external
         view
         returns (bool);

@@ -36,20 +36,22 @@ class OnChainStatus:
 def status(
     rpc: RpcClient,
     manifest: DeploymentManifest,
+    department: bytes,
     credential_hash: bytes,
     *,
     root: bytes | None = None,
     proof: list[bytes] | None = None,
 ) -> OnChainStatus:
-    """The credential's record, or (given its batch root and proof) its status as a member."""
+    """Issuing ``department``'s record of the credential, or (given its batch root and proof) its
+    status as a member of that department's batch (records are per department on chain)."""
     codec = contracts.interface(manifest, STATUS_REGISTRY)
     address = manifest.address(STATUS_REGISTRY)
     if root is None:
         values: Any = codec.decode_output(
-            "status", rpc.call(address, codec.encode_call("status", credential_hash))
+            "status", rpc.call(address, codec.encode_call("status", department, credential_hash))
         )
     else:
-        data = codec.encode_call("statusInBatch", root, proof or [], credential_hash)
+        data = codec.encode_call("statusInBatch", department, root, proof or [], credential_hash)
         values = codec.decode_output("statusInBatch", rpc.call(address, data))
     state, dept, kind, block, at, reason, changed = values
     return OnChainStatus(

@@ -60,7 +60,7 @@ from registry_api.services.credential_rules import (
     validate_claims,
 )
 from registry_api.services.writes import refuse_suspended
-from registry_core.codes import bytes32_to_code
+from registry_core.codes import bytes32_to_code, code_to_bytes32
 from registry_core.did import DidError, make_did
 from registry_core.errors import RegistryCoreError, RpcConnectionError
 from registry_core.issuance import CredentialRequest, IssuanceError, Issuer, credential_type
@@ -381,12 +381,36 @@ class CredentialService:
         )
 
     def status(
-        self, session: Session, *, rpc: RpcClient, manifest: DeploymentManifest, digest: bytes
+        self,
+        session: Session,
+        *,
+        rpc: RpcClient,
+        manifest: DeploymentManifest,
+        digest: bytes,
+        department: str | None = None,
     ) -> StatusOut:
-        """On chain: the credential's record, or its status in the batch this API anchored it in."""
+        """On chain: the issuing department's record of the credential, or its status in the batch
+        this API anchored it in. Records are per department: a credential this API issued is read
+        under its department, any other under ``department`` (Unknown without one)."""
         root: bytes | None = None
         proof: list[bytes] | None = None
         cred = session.get(IssuedCredential, _hex(digest))
+        issuer = cred.department if cred is not None else department
+        try:
+            issuer_id = code_to_bytes32(issuer) if issuer is not None else None
+        except ValueError:
+            issuer_id = None  # not a department code: no department has such records
+        if issuer_id is None:
+            return StatusOut(
+                credential_hash=_hex(digest),
+                state=STATES[0],
+                issuer_department=None,
+                type=None,
+                anchored_block=None,
+                anchored_at=None,
+                reason_code=0,
+                changed_at=None,
+            )
         if cred is not None:
             write = session.exec(select(Write).where(Write.id == cred.write_id)).first()
             if write is not None and write.status == "anchored":
@@ -395,7 +419,7 @@ class CredentialService:
                 if root_hex is not None and proof_hex is not None:
                     root = bytes.fromhex(root_hex[2:])
                     proof = [bytes.fromhex(p[2:]) for p in proof_hex]
-        found = credential_status.status(rpc, manifest, digest, root=root, proof=proof)
+        found = credential_status.status(rpc, manifest, issuer_id, digest, root=root, proof=proof)
         known = found.state != 0
         return StatusOut(
             credential_hash=_hex(digest),

@@ -41,9 +41,10 @@ class TrustBundle:
     histories: dict[str, DidHistory]  # lower-case address -> history
     departments: dict[str, bytes]
     accreditations: tuple[tuple[bytes, bytes, int, int], ...]
-    singles: dict[bytes, AnchorInfo]
-    batches: dict[bytes, AnchorInfo]
-    statuses: dict[bytes, tuple[int, int, int]]  # hash -> (state, reason, changed_at)
+    # Keyed by (issuing department, hash or root), as the records on chain.
+    singles: dict[tuple[bytes, bytes], AnchorInfo]
+    batches: dict[tuple[bytes, bytes], AnchorInfo]
+    statuses: dict[tuple[bytes, bytes], tuple[int, int, int]]  # -> (state, reason, changed_at)
     max_age: int | None = DEFAULT_MAX_AGE  # seconds a bundle's status is trusted
     mode: Mode = "offline"
 
@@ -89,17 +90,20 @@ class TrustBundle:
                     for a in bundle["accreditations"]
                 ),
                 singles={
-                    r.credential_hash: AnchorInfo(
+                    (r.department, r.credential_hash): AnchorInfo(
                         1, r.department, r.type_id, r.block, r.time, 0, r.time
                     )
                     for r in single_rows
                 },
                 batches={
-                    r.root: AnchorInfo(1, r.department, r.type_id, r.block, r.time, 0, r.time)
+                    (r.department, r.root): AnchorInfo(
+                        1, r.department, r.type_id, r.block, r.time, 0, r.time
+                    )
                     for r in batch_rows
                 },
                 statuses={
-                    r.credential_hash: (r.state, r.reason, r.changed_at) for r in status_rows
+                    (r.department, r.credential_hash): (r.state, r.reason, r.changed_at)
+                    for r in status_rows
                 },
                 max_age=max_age,
             )
@@ -117,16 +121,23 @@ class TrustBundle:
         history = self.histories.get(parsed.address.lower())
         return history or DidHistory(parsed, (), self.as_of_block)
 
-    def anchor(self, credential_hash: bytes, envelope: Envelope) -> AnchorInfo:
-        record = self.singles.get(credential_hash)
+    def anchor(self, credential_hash: bytes, envelope: Envelope, department: bytes) -> AnchorInfo:
         batch = envelope.batch
-        if record is None and batch is not None and batch.root in self.batches:
-            leaf = leaf_hash(["bytes32"], [credential_hash])
-            if process_proof(leaf, batch.proof) == batch.root:
-                record = self.batches[batch.root]
+        record: AnchorInfo | None
+        if batch is None:
+            record = self.singles.get((department, credential_hash))
+        else:
+            # As statusInBatch on chain: only what the department's root vouches for.
+            record = self.batches.get((department, batch.root))
+            if record is not None:
+                leaf = leaf_hash(["bytes32"], [credential_hash])
+                if process_proof(leaf, batch.proof) != batch.root:
+                    record = None
+                elif (department, credential_hash) in self.singles:
+                    record = self.singles[(department, credential_hash)]
         if record is None:
             return NOT_ANCHORED
-        status = self.statuses.get(credential_hash)
+        status = self.statuses.get((department, credential_hash))
         if status is None:
             return record
         state, reason, changed_at = status

@@ -3,7 +3,8 @@
 :class:`ChainSource` reads the chain with batched JSON-RPC calls and keeps warm caches: DID
 histories (reused for any block they cover), accreditations at past times (they never change: the
 registry cannot end an accreditation in the past), department of an account (60 s) and credential
-status (``status_ttl``, 2 s by default: a revocation shows within that time).
+status (``status_ttl``, 2 s by default: a revocation shows within that time). Status records are
+per issuing department on chain, so a status is read (and cached) under the issuer's department.
 """
 
 from __future__ import annotations
@@ -113,12 +114,15 @@ class ChainSource:
         data = contract.interface.encode_call(function, *args)
         return contract.interface.decode_output(function, self.rpc.call(contract.address, data))
 
-    def _status_call(self, credential_hash: bytes, envelope: Envelope) -> tuple[str, bytes]:
+    def _status_call(
+        self, credential_hash: bytes, envelope: Envelope, department: bytes
+    ) -> tuple[str, bytes]:
         batch = envelope.batch
         if batch is None:
-            return "status", self.status.interface.encode_call("status", credential_hash)
+            data = self.status.interface.encode_call("status", department, credential_hash)
+            return "status", data
         data = self.status.interface.encode_call(
-            "statusInBatch", batch.root, list(batch.proof), credential_hash
+            "statusInBatch", department, batch.root, list(batch.proof), credential_hash
         )
         return "statusInBatch", data
 
@@ -137,7 +141,8 @@ class ChainSource:
 
     def warm(self, credential_hash: bytes, envelope: Envelope, issuer_did: str) -> None:
         """Fill whatever is cold (head block, status, issuer's department, issuer's DID history)
-        with one batched JSON-RPC round trip; verification then reads the caches."""
+        with one batched JSON-RPC round trip (two if the issuer's department is cold: the status
+        is read under it); verification then reads the caches."""
         issuer = parse_did(issuer_did)
         calls: list[tuple[str, list[Any]]] = []
         fills: list[Callable[[Any], None]] = []
@@ -145,22 +150,11 @@ class ChainSource:
         if not self._head.fresh("head", now):
             calls.append(("eth_blockNumber", []))
             fills.append(lambda reply: self._head.put("head", int(reply, 16)))
-        status_key = (credential_hash, envelope.batch)
-        if not self._status.fresh(status_key, now):
-            function, data = self._status_call(credential_hash, envelope)
-            calls.append(
-                ("eth_call", [{"to": self.status.address, "data": "0x" + data.hex()}, "latest"])
-            )
-            fills.append(
-                lambda reply: self._status.put(
-                    status_key,
-                    self._anchor_info(
-                        self.status.interface.decode_output(function, bytes.fromhex(reply[2:]))
-                    ),
-                )
-            )
         address = issuer.address.lower()
-        if not self._departments.fresh(address, now):
+        department = self._departments.peek(address, now)
+        if department is not _MISSING:
+            self._warm_status(credential_hash, envelope, department, now, calls, fills)
+        else:
             data = self.directory.interface.encode_call("departmentOf", issuer.address)
             calls.append(
                 ("eth_call", [{"to": self.directory.address, "data": "0x" + data.hex()}, "latest"])
@@ -180,16 +174,49 @@ class ChainSource:
         for reply, fill in zip(self.rpc.batch(calls), fills, strict=True):
             if not isinstance(reply, Exception):
                 fill(reply)
+        if department is _MISSING:
+            department = self._departments.peek(address)
+            if department is not _MISSING:
+                calls, fills = [], []
+                self._warm_status(credential_hash, envelope, department, now, calls, fills)
+                for reply, fill in zip(self.rpc.batch(calls), fills, strict=True):
+                    if not isinstance(reply, Exception):
+                        fill(reply)
 
-    def anchor(self, credential_hash: bytes, envelope: Envelope) -> AnchorInfo:
+    def _warm_status(
+        self,
+        credential_hash: bytes,
+        envelope: Envelope,
+        department: bytes,
+        now: float,
+        calls: list[tuple[str, list[Any]]],
+        fills: list[Callable[[Any], None]],
+    ) -> None:
+        status_key = (department, credential_hash, envelope.batch)
+        if self._status.fresh(status_key, now):
+            return
+        function, data = self._status_call(credential_hash, envelope, department)
+        calls.append(
+            ("eth_call", [{"to": self.status.address, "data": "0x" + data.hex()}, "latest"])
+        )
+        fills.append(
+            lambda reply: self._status.put(
+                status_key,
+                self._anchor_info(
+                    self.status.interface.decode_output(function, bytes.fromhex(reply[2:]))
+                ),
+            )
+        )
+
+    def anchor(self, credential_hash: bytes, envelope: Envelope, department: bytes) -> AnchorInfo:
         batch = envelope.batch
-        key = (credential_hash, batch)
+        key = (department, credential_hash, batch)
         cached: AnchorInfo = self._status.peek(key)
         if cached is not _MISSING:
             return cached
 
         def load() -> AnchorInfo:
-            function, data = self._status_call(credential_hash, envelope)
+            function, data = self._status_call(credential_hash, envelope, department)
             reply = self.rpc.call(self.status.address, data)
             return self._anchor_info(self.status.interface.decode_output(function, reply))
 

@@ -151,7 +151,10 @@ def verify(
     checks: dict[str, Check] = {"format": messages.format_ok()}
     anchor: AnchorInfo | None = None
     try:
-        anchor = source.anchor(parsed.credential_hash, parsed.envelope)
+        # Records are per issuing department: look the hash up under the issuer's department only,
+        # so another department's record of the same hash never answers for this credential.
+        department = source.department_of(parsed.issuer_address)
+        anchor = source.anchor(parsed.credential_hash, parsed.envelope, department)
     except (RegistryCoreError, OSError) as exc:
         checks["anchored"] = messages.unavailable("anchored", exc, source.mode)
     _check_issuer_and_signature(parsed, source, anchor, checks)

@@ -101,7 +101,8 @@ class TrustSource(Protocol):
 
     def did_history(self, did: str, *, min_block: int | None) -> DidHistory: ...
 
-    def anchor(self, credential_hash: bytes, envelope: Envelope) -> AnchorInfo: ...
+    def anchor(self, credential_hash: bytes, envelope: Envelope, department: bytes) -> AnchorInfo:
+        """``department``'s record of the credential (records are per issuing department)."""
 
     def department_of(self, address: str) -> bytes: ...
 

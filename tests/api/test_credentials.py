@@ -21,6 +21,7 @@ from sqlmodel import col
 from registry_api.core.db import session_scope
 from registry_api.models.tables import SenderLease
 from registry_core.abi import DecodedEvent
+from registry_core.codes import code_to_bytes32
 from registry_core.did import make_did
 from registry_core.issuance import CredentialRequest
 from registry_core.rpc import RpcClient
@@ -147,7 +148,9 @@ def test_only_the_issuing_department_changes_status(credential_api: CredentialAp
         ),
         409,
     )
-    assert problem["error"] == "CredentialStatusNotIssuer"
+    # Records and batches are per issuing department on chain: FB33 anchored no batch (the API
+    # anchors even a single issuance as a root) holding FB32's credential.
+    assert problem["error"] == "CredentialStatusUnknownBatch"
 
 
 def test_a_reason_code_the_chain_refuses_is_a_422_before_anything_is_sent(
@@ -294,7 +297,7 @@ def _members(rpc: RpcClient, city: CredentialCity, root: str, answer: dict[str, 
     proof = Envelope.parse(answer["credential"]).batch
     assert proof is not None and "0x" + proof.root.hex() == root
     data = status.interface.encode_call(
-        "verifyBatchMember", proof.root, list(proof.proof), _hash(answer)
+        "verifyBatchMember", code_to_bytes32("FB32"), proof.root, list(proof.proof), _hash(answer)
     )
     return bool(status.interface.decode_output("verifyBatchMember", rpc.call(status.address, data)))
 

@@ -67,8 +67,11 @@ def anchored(registry, clerk_a, clerk_b, batch):
     return registry
 
 
-def status_of(registry, credential_hash):
-    return plain(registry.status(credential_hash))
+def status_of(registry, credential_hash, department=None):
+    """``department``'s record of the hash (default: the fixtures' issuer of that hash)."""
+    if department is None:
+        department = DEPT_B if credential_hash in BATCH_CREDS else DEPT_A
+    return plain(registry.status(department, credential_hash))
 
 
 # -- construction -------------------------------------------------------------------------------
@@ -200,7 +203,7 @@ def test_anchor_batch_records_and_emits(registry, clerk_b, batch):
         clerk_b,
     )
     assert (event["typeId"], event["count"]) == (TYPE_PARKING, 5)
-    assert plain(registry.batch(batch.root)) == (
+    assert plain(registry.batch(DEPT_B, batch.root)) == (
         DEPT_B,
         TYPE_PARKING,
         tx.block_number,
@@ -216,26 +219,32 @@ def test_batch_leaf_is_standard_merkle_tree_leaf(registry):
 def test_every_batch_member_verifies(anchored, batch):
     for credential_hash in BATCH_CREDS:
         assert (
-            anchored.verifyBatchMember(batch.root, batch.proof(credential_hash), credential_hash)
+            anchored.verifyBatchMember(
+                DEPT_B, batch.root, batch.proof(credential_hash), credential_hash
+            )
             is True
         )
 
 
 def test_non_member_does_not_verify(anchored, batch):
-    assert anchored.verifyBatchMember(batch.root, batch.proof(BATCH_CREDS[0]), OUTSIDER) is False
+    assert (
+        anchored.verifyBatchMember(DEPT_B, batch.root, batch.proof(BATCH_CREDS[0]), OUTSIDER)
+        is False
+    )
 
 
 def test_member_of_unanchored_batch_does_not_verify(registry, batch):
     assert (
-        registry.verifyBatchMember(batch.root, batch.proof(BATCH_CREDS[0]), BATCH_CREDS[0]) is False
+        registry.verifyBatchMember(DEPT_B, batch.root, batch.proof(BATCH_CREDS[0]), BATCH_CREDS[0])
+        is False
     )
 
 
 def test_status_in_batch_of_unchanged_member_is_active(anchored, batch):
-    anchored_at_block = plain(anchored.batch(batch.root))[2]
+    anchored_at_block = plain(anchored.batch(DEPT_B, batch.root))[2]
     member = BATCH_CREDS[2]
     assert status_of(anchored, member)[0] == UNKNOWN
-    assert plain(anchored.statusInBatch(batch.root, batch.proof(member), member)) == (
+    assert plain(anchored.statusInBatch(DEPT_B, batch.root, batch.proof(member), member)) == (
         ACTIVE,
         DEPT_B,
         TYPE_PARKING,
@@ -244,7 +253,10 @@ def test_status_in_batch_of_unchanged_member_is_active(anchored, batch):
         UNSPECIFIED,
         STATUS_NOW,
     )
-    assert plain(anchored.statusInBatch(batch.root, batch.proof(member), OUTSIDER))[0] == UNKNOWN
+    assert (
+        plain(anchored.statusInBatch(DEPT_B, batch.root, batch.proof(member), OUTSIDER))[0]
+        == UNKNOWN
+    )
 
 
 def test_anchor_batch_zero_root_reverts(registry, clerk_b):
@@ -292,10 +304,12 @@ def test_merkle_proof_verifies_every_leaf_and_no_other(registry, clerk_b, size, 
     tree = MerkleBatch.of(hashes)
     registry.anchorBatch(tree.root, TYPE_PARKING, size, {"from": clerk_b})
     for member in hashes:
-        assert registry.verifyBatchMember(tree.root, tree.proof(member), member) is True, member
+        assert registry.verifyBatchMember(DEPT_B, tree.root, tree.proof(member), member) is True, (
+            member
+        )
     proof = tree.proof(hashes[pick % size])
     for other in (h32(f"other {seed}"), hashes[(pick + 1) % size] if size > 1 else OUTSIDER):
-        assert registry.verifyBatchMember(tree.root, proof, other) is False, other
+        assert registry.verifyBatchMember(DEPT_B, tree.root, proof, other) is False, other
 
 
 # -- status changes -----------------------------------------------------------------------------
@@ -381,25 +395,21 @@ def test_change_of_unknown_credential_reverts(registry, clerk_a, method):
 
 @pytest.mark.parametrize("method", ["suspendCredential", "revokeCredential"])
 def test_change_by_other_department_reverts(anchored, clerk_b, method):
-    with brownie.reverts(
-        err("CredentialStatusNotIssuer(bytes32,bytes32,address)", CRED, DEPT_A, clerk_b.address)
-    ):
+    # B reaches only its own records: it has none for CRED, and A's record stays as it was.
+    with brownie.reverts(err("CredentialStatusUnknownCredential(bytes32)", CRED)):
         getattr(anchored, method)(CRED, UNSPECIFIED, {"from": clerk_b})
+    assert status_of(anchored, CRED)[0] == ACTIVE
 
 
 def test_resume_by_stranger_reverts(anchored, clerk_a, stranger):
     anchored.suspendCredential(CRED, CERTIFICATE_HOLD, {"from": clerk_a})
-    with brownie.reverts(
-        err("CredentialStatusNotIssuer(bytes32,bytes32,address)", CRED, DEPT_A, stranger.address)
-    ):
+    with brownie.reverts(err("CredentialStatusCallerNotDepartment(address)", stranger.address)):
         anchored.resumeCredential(CRED, REMOVE_FROM_CRL, {"from": stranger})
 
 
 def test_change_by_suspended_issuer_department_reverts(anchored, directory, council, clerk_a):
     directory.suspendDepartment(DEPT_A, {"from": council})
-    with brownie.reverts(
-        err("CredentialStatusNotIssuer(bytes32,bytes32,address)", CRED, DEPT_A, clerk_a.address)
-    ):
+    with brownie.reverts(err("CredentialStatusCallerNotDepartment(address)", clerk_a.address)):
         anchored.revokeCredential(CRED, UNSPECIFIED, {"from": clerk_a})
 
 
@@ -439,13 +449,17 @@ def test_invalid_reason_code_reverts(anchored, clerk_a, reason):
 
 def test_revoke_batch_member_records_it_and_emits(anchored, clerk_b, batch):
     member = BATCH_CREDS[3]
-    anchored_at_block = plain(anchored.batch(batch.root))[2]
+    anchored_at_block = plain(anchored.batch(DEPT_B, batch.root))[2]
     tx = anchored.revokeBatchMember(
         batch.root, batch.proof(member), member, KEY_COMPROMISE, {"from": clerk_b}
     )
 
     recorded = tx.events["CredentialBatchMemberRecorded"]
-    assert (recorded["credentialHash"], recorded["root"]) == (member, batch.root)
+    assert (recorded["credentialHash"], recorded["root"], recorded["issuerDepartment"]) == (
+        member,
+        batch.root,
+        DEPT_B,
+    )
     revoked = tx.events["CredentialRevoked"]
     assert (
         revoked["credentialHash"],
@@ -467,7 +481,9 @@ def test_revoke_batch_member_records_it_and_emits(anchored, clerk_b, batch):
         KEY_COMPROMISE,
         STATUS_NOW,
     )
-    assert plain(anchored.statusInBatch(batch.root, batch.proof(member), member))[0] == REVOKED
+    assert (
+        plain(anchored.statusInBatch(DEPT_B, batch.root, batch.proof(member), member))[0] == REVOKED
+    )
     assert status_of(anchored, BATCH_CREDS[0])[0] == UNKNOWN  # the other members stay unrecorded
 
 
@@ -509,13 +525,72 @@ def test_change_non_member_reverts(anchored, clerk_b, batch, method):
 @pytest.mark.parametrize("method", ["suspendBatchMember", "revokeBatchMember"])
 def test_change_batch_member_by_other_department_reverts(anchored, clerk_a, batch, method):
     member = BATCH_CREDS[0]
-    expected = err(
-        "CredentialStatusNotIssuer(bytes32,bytes32,address)", member, DEPT_B, clerk_a.address
-    )
-    with brownie.reverts(expected):
+    # A anchored no batch with B's root: it cannot even name B's member.
+    with brownie.reverts(err("CredentialStatusUnknownBatch(bytes32)", batch.root)):
         getattr(anchored, method)(
             batch.root, batch.proof(member), member, UNSPECIFIED, {"from": clerk_a}
         )
+
+
+# -- claim-jacking: records are per issuing department ------------------------------------------
+
+
+def test_front_run_single_anchor_neither_blocks_nor_touches_the_issuer(registry, clerk_a, clerk_b):
+    """B sees A's pending anchor of CRED and anchors the hash first (under a type B may issue)."""
+    registry.anchorCredential(CRED, TYPE_PARKING, {"from": clerk_b})
+    tx = registry.anchorCredential(CRED, TYPE_RESIDENCE, {"from": clerk_a})  # still succeeds
+    assert tx.events["CredentialAnchored"]["issuerDepartment"] == DEPT_A
+    assert status_of(registry, CRED, DEPT_A)[:3] == (ACTIVE, DEPT_A, TYPE_RESIDENCE)
+    assert status_of(registry, CRED, DEPT_B)[:3] == (ACTIVE, DEPT_B, TYPE_PARKING)
+
+    registry.revokeCredential(CRED, KEY_COMPROMISE, {"from": clerk_b})  # B's own record only
+    assert status_of(registry, CRED, DEPT_B)[0] == REVOKED
+    assert status_of(registry, CRED, DEPT_A)[0] == ACTIVE
+    registry.suspendCredential(CRED, CERTIFICATE_HOLD, {"from": clerk_a})  # A keeps control
+    assert status_of(registry, CRED, DEPT_A)[0] == SUSPENDED
+
+
+def test_claim_of_another_departments_batch_member_changes_nothing(
+    anchored, clerk_a, clerk_b, batch
+):
+    member = BATCH_CREDS[2]
+    proof = batch.proof(member)
+    # A anchors B's member singly, then revokes "it": only A's own record changes.
+    anchored.anchorCredential(member, TYPE_RESIDENCE, {"from": clerk_a})
+    anchored.revokeCredential(member, KEY_COMPROMISE, {"from": clerk_a})
+    assert status_of(anchored, member, DEPT_A)[0] == REVOKED
+    assert plain(anchored.statusInBatch(DEPT_B, batch.root, proof, member))[:2] == (ACTIVE, DEPT_B)
+    # A anchoring B's root as its own batch gets A a batch of its own, not B's.
+    anchored.anchorBatch(batch.root, TYPE_RESIDENCE, len(BATCH_CREDS), {"from": clerk_a})
+    other = BATCH_CREDS[3]
+    anchored.suspendBatchMember(
+        batch.root, batch.proof(other), other, CERTIFICATE_HOLD, {"from": clerk_a}
+    )
+    assert plain(anchored.batch(DEPT_B, batch.root))[:2] == (DEPT_B, TYPE_PARKING)
+    assert plain(anchored.statusInBatch(DEPT_B, batch.root, batch.proof(other), other))[0] == ACTIVE
+    assert (
+        plain(anchored.statusInBatch(DEPT_A, batch.root, batch.proof(other), other))[0] == SUSPENDED
+    )
+    # The real issuer can still change its member.
+    anchored.revokeBatchMember(batch.root, proof, member, SUPERSEDED, {"from": clerk_b})
+    assert plain(anchored.statusInBatch(DEPT_B, batch.root, proof, member))[:2] == (REVOKED, DEPT_B)
+
+
+def test_status_in_batch_reports_only_what_the_root_vouches_for(anchored, clerk_b, batch):
+    member = BATCH_CREDS[4]
+    anchored.revokeBatchMember(
+        batch.root, batch.proof(member), member, SUPERSEDED, {"from": clerk_b}
+    )
+    other = MerkleBatch.of([OUTSIDER, CRED_2])
+    anchored.anchorBatch(other.root, TYPE_PARKING, 2, {"from": clerk_b})
+    empty = (UNKNOWN, ZERO32, ZERO32, 0, 0, 0, 0)
+    # B's own record exists, but a root of B's that does not contain the member vouches for nothing.
+    assert plain(anchored.statusInBatch(DEPT_B, other.root, other.proof(OUTSIDER), member)) == empty
+    # A's single record of CRED is not reported through B's (or any) batch root.
+    assert plain(anchored.statusInBatch(DEPT_A, batch.root, batch.proof(member), CRED)) == empty
+    # The right root, but under a department that did not anchor it.
+    assert plain(anchored.statusInBatch(DEPT_A, batch.root, batch.proof(member), member)) == empty
+    assert anchored.verifyBatchMember(DEPT_A, batch.root, batch.proof(member), member) is False
 
 
 def test_gas_of_anchoring(

@@ -82,16 +82,12 @@ class StatusMachine(RuleBasedStateMachine):
         )
         target, current = TARGET[name], self.state[credential]
 
-        # The contract's checks, in its order.
-        if not via_proof and not self.recorded[credential]:
+        # The contract's checks, in its order. Records and batches are per department: another
+        # department's clerk reaches neither this batch nor this record.
+        if not by_issuer and via_proof:
+            expected = typed_error("CredentialStatusUnknownBatch(bytes32)", self.tree.root)
+        elif not by_issuer or (not via_proof and not self.recorded[credential]):
             expected = typed_error("CredentialStatusUnknownCredential(bytes32)", credential)
-        elif not by_issuer:
-            expected = typed_error(
-                "CredentialStatusNotIssuer(bytes32,bytes32,address)",
-                credential,
-                issuer,
-                actor.address,
-            )
         elif current not in ALLOWED[target]:
             expected = typed_error(
                 "CredentialStatusInvalidTransition(bytes32,uint8,uint8)",
@@ -135,7 +131,7 @@ class StatusMachine(RuleBasedStateMachine):
     @invariant()
     def states_match_model(self):
         for credential, expected in self.state.items():
-            state, issuer = self.registry.status(credential)[:2]
+            state, issuer = self.registry.status(self.issuer[credential], credential)[:2]
             if self.recorded[credential]:
                 assert (state, issuer) == (expected, self.issuer[credential]), (
                     credential,
@@ -148,7 +144,7 @@ class StatusMachine(RuleBasedStateMachine):
                 )
                 assert (
                     self.registry.statusInBatch(
-                        self.tree.root, self.tree.proof(credential), credential
+                        DEPT_B, self.tree.root, self.tree.proof(credential), credential
                     )[0]
                     == ACTIVE
                 )

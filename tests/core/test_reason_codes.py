@@ -50,8 +50,8 @@ class _Revoked(Bundle):
     def __init__(self, reason_code: int) -> None:
         self.reason_code = reason_code
 
-    def anchor(self, credential_hash: bytes, envelope: object) -> AnchorInfo:
-        genuine = super().anchor(credential_hash, envelope)  # type: ignore[arg-type]
+    def anchor(self, credential_hash: bytes, envelope: object, department: bytes) -> AnchorInfo:
+        genuine = super().anchor(credential_hash, envelope, department)  # type: ignore[arg-type]
         return AnchorInfo(3, DEPARTMENT, code_to_bytes32("RESIDENCE_CERT"), 5, genuine.timestamp,
                           self.reason_code, genuine.timestamp)  # fmt: skip
 

@@ -47,8 +47,8 @@ class Bundle:
     def did_history(self, did: str, *, min_block: int | None) -> DidHistory:
         return DidHistory(parse_did(did), (), 10)
 
-    def anchor(self, credential_hash: bytes, envelope: Envelope) -> AnchorInfo:
-        if credential_hash == Envelope(JWT).credential_hash:
+    def anchor(self, credential_hash: bytes, envelope: Envelope, department: bytes) -> AnchorInfo:
+        if credential_hash == Envelope(JWT).credential_hash and department == DEPARTMENT:
             return AnchorInfo(
                 1, DEPARTMENT, code_to_bytes32("RESIDENCE_CERT"), 5, 1_700_000_000, 0, 0
             )

@@ -247,7 +247,11 @@ class _CredentialWrite:
             if state.status != "anchored":
                 return None
             status = self.service.status(
-                self.read_session, rpc=self.rpc, manifest=self.manifest, digest=digest
+                self.read_session,
+                rpc=self.rpc,
+                manifest=self.manifest,
+                digest=digest,
+                department=self.department.code,
             )
             return 200, status
 
@@ -364,9 +368,14 @@ def status(
     rpc: RpcDep,
     manifest: ManifestDep,
     read_session: ReadSessionDep,
+    department: str | None = None,
 ) -> StatusOut:
+    """Records are per issuing department on chain: a credential this API issued is read under
+    its department; for any other pass ``?department=`` (its issuer's code), else ``unknown``."""
     digest = rules.digest_of(credential_hash)
-    return service.status(read_session, rpc=rpc, manifest=manifest, digest=digest)
+    return service.status(
+        read_session, rpc=rpc, manifest=manifest, digest=digest, department=department
+    )
 
 
 @router.post(
