@@ -40,6 +40,8 @@ class Bundle:
     mode = "offline"
     chain_id = 52062
     status_registry = REGISTRY
+    anchor_window = 3600
+    max_age = None  # this fake's status never ages (the bundle time lies in 2023)
 
     def knowledge(self) -> tuple[int | None, int | None]:
         return 10, 1_700_000_000
