@@ -317,6 +317,15 @@ def credentials(request: Request) -> Response:
     )
 
 
+CREDENTIAL_STATES = {
+    "CredentialAnchored": "active",
+    "CredentialBatchMemberRecorded": "active",
+    "CredentialRevoked": "revoked",
+    "CredentialSuspended": "suspended",
+    "CredentialResumed": "active",
+}
+
+
 @router.get("/credentials/{credential_hash}")
 def credential(request: Request, credential_hash: str) -> Response:
     credential_hash = check_hash(credential_hash)
@@ -327,13 +336,17 @@ def credential(request: Request, credential_hash: str) -> Response:
     if not rows:
         raise ExplorerError(404, "unknown_credential", value=credential_hash)
     listing = event_listing(request, f"credential-{credential_hash}", rows, total, None)
-    state = {
-        "CredentialAnchored": "active",
-        "CredentialBatchMemberRecorded": "active",
-        "CredentialRevoked": "revoked",
-        "CredentialSuspended": "suspended",
-        "CredentialResumed": "active",
-    }[rows[-1].name]
+    # Status records are per issuing department: another department's record of the same hash
+    # (e.g. a front-run anchor) has its own state and never changes the issuer's.
+    states: dict[str, str] = {}
+    for row in rows:
+        department = str(json.loads(row.args).get("issuerDepartment", ""))
+        states[department] = CREDENTIAL_STATES[row.name]
+    state = (
+        next(iter(states.values()))
+        if len(states) == 1
+        else "; ".join(f"{department}: {value}" for department, value in states.items())
+    )
     return respond(
         request, "credential.html", {"credential_hash": credential_hash, "state": state}, listing
     )
