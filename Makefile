@@ -4,6 +4,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 TOOLS_VENV := .venv-brownie
+FUZZ_VENV := .venv-fuzz
 STAMP := build/.stamps
 # Several checkouts on one machine (git worktrees) each need their own brownie network and port.
 BROWNIE_NETWORK ?= city-anvil
@@ -11,7 +12,7 @@ BROWNIE_PORT ?= 8555
 export SOLCX_BINARY_PATH := $(CURDIR)/toolchain/solcx
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup demo test test-contracts test-python lint bench clean
+.PHONY: setup demo test test-contracts test-python lint fuzz bench clean
 
 setup: $(STAMP)/app $(STAMP)/brownie $(STAMP)/npm $(STAMP)/brownie-network-$(BROWNIE_NETWORK)-$(BROWNIE_PORT)
 
@@ -30,6 +31,13 @@ $(STAMP)/brownie: requirements/brownie.txt
 	test -x $(TOOLS_VENV)/bin/python || $(PYTHON) -m venv $(TOOLS_VENV)
 	$(TOOLS_VENV)/bin/pip install --quiet --upgrade pip
 	$(TOOLS_VENV)/bin/pip install --quiet -r requirements/brownie.txt
+	@mkdir -p $(@D) && touch $@
+
+# schemathesis needs a recent hypothesis (brownie pins an old one): its own environment too.
+$(STAMP)/fuzz: requirements/fuzz.txt
+	test -x $(FUZZ_VENV)/bin/python || $(PYTHON) -m venv $(FUZZ_VENV)
+	$(FUZZ_VENV)/bin/pip install --quiet --upgrade pip
+	$(FUZZ_VENV)/bin/pip install --quiet -r requirements/fuzz.txt
 	@mkdir -p $(@D) && touch $@
 
 # brownie keeps network definitions in ~/.brownie; (re)define ours on every fresh machine.
@@ -59,6 +67,11 @@ lint: $(STAMP)/app
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy registry_core registry_api gateway scripts wallet explorer
 
+# schemathesis against a throw-away demo city's API, every check (scripts/fuzz_api.py,
+# schemathesis.toml): fails on any server error, schema violation or undocumented answer.
+fuzz: setup $(STAMP)/fuzz
+	$(VENV)/bin/python -m scripts.fuzz_api
+
 bench: setup
 	$(VENV)/bin/python -m scripts.bench_gateway
 	$(VENV)/bin/python -m scripts.bench_credentials
@@ -66,4 +79,4 @@ bench: setup
 	$(VENV)/bin/python -m scripts.bench_payments
 
 clean:
-	rm -rf build $(VENV) $(TOOLS_VENV) node_modules
+	rm -rf build $(VENV) $(TOOLS_VENV) $(FUZZ_VENV) node_modules

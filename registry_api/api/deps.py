@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request, Security
+from fastapi import Depends, Header, Query, Request, Security
 from fastapi.security import APIKeyHeader
 from sqlmodel import Session
 
@@ -21,6 +21,7 @@ from registry_api.core.security import (
     authenticate,
     revoked_count,
 )
+from registry_api.models.base import MAX_SAFE_INTEGER
 from registry_api.services.credentials import CredentialService
 from registry_api.services.trust_bundles import TrustBundleService
 from registry_core.manifest import DeploymentManifest, ManifestWatcher
@@ -64,6 +65,10 @@ async def get_now(request: Request) -> int:
 
 
 NowDep = Annotated[int, Depends(get_now)]
+
+# Numbers in a query go to SQL (64-bit at most) or to the chain: bounded like a body's numbers.
+Offset = Annotated[int, Query(ge=0, le=MAX_SAFE_INTEGER, description="Items to skip")]
+BlockNumber = Annotated[int | None, Query(ge=0, le=MAX_SAFE_INTEGER, description="A block")]
 
 
 # ---- the SQL store and the calling department (registers API) --------------------------------
