@@ -7,6 +7,7 @@
 * answers' moments had no time zone (not RFC 3339 ``date-time``, as documented);
 * a 405 named no ``Allow`` (or only the refusing route's method); a path that is another route's
   (``GET …/records/bulk``) was a 422;
+* a 2 KB junk sign-in message took seconds in siwe's parser (a read timeout);
 * refusals the framework gives (400, 401, 413, 422, 429, ...) were not documented, the OAuth
   endpoints' error form not at all (``registry_api/api/openapi.py``).
 """
@@ -14,6 +15,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +27,7 @@ from fastapi.testclient import TestClient
 from registry_api.core.config import Settings
 from registry_api.main import create_app
 from registry_core.demo import TRADE_RECORD, TRADE_SCHEMA
+from registry_core.sign_in import MAX_MESSAGE_LENGTH, SignInError, parse_message
 from tests.api.conftest import PASSPHRASE, Departments, make_key, problem_of
 
 RECORD = "0x" + "ab" * 32
@@ -163,3 +166,11 @@ def test_the_document_names_every_refusal_and_its_form(api: Api) -> None:
             assert "Retry-After" in responses["429"]["headers"]
     token = document["paths"]["/oid4vci/token"]["post"]["requestBody"]["content"]
     assert "application/x-www-form-urlencoded" in token
+
+
+def test_sign_in_junk_is_refused_before_the_slow_parser() -> None:
+    """A 2 KB message of junk kept siwe's ABNF parser busy for seconds (a read timeout)."""
+    started = time.perf_counter()
+    with pytest.raises(SignInError, match="preamble"):
+        parse_message("0" * MAX_MESSAGE_LENGTH)
+    assert time.perf_counter() - started < 0.05
