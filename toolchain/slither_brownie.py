@@ -39,7 +39,9 @@ def _imports(node: Any) -> list[str]:
     return own + [path for value in node.values() for path in _imports(value)]
 
 
-DEFINES = re.compile(r"^\s*(abstract\s+contract|contract|library|interface|type|struct|enum)\s", re.M)
+DEFINES = re.compile(
+    r"^\s*(abstract\s+contract|contract|library|interface|type|struct|enum)\s", re.M
+)
 
 
 def _needed(artifacts: list[Path]) -> tuple[set[str], set[str]]:

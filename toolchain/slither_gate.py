@@ -45,8 +45,13 @@ def main(report: str, triage: str) -> int:
     counts: dict[str, int] = {}
     for result in results:
         counts[result["impact"]] = counts.get(result["impact"], 0) + 1
-    print("slither gate: findings by impact " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    print(f"slither gate: {len(gated)} high/medium, {len(gated) - len(new)} triaged, {len(new)} new")
+    print(
+        "slither gate: findings by impact "
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    )
+    print(
+        f"slither gate: {len(gated)} high/medium, {len(gated) - len(new)} triaged, {len(new)} new"
+    )
     for key in new:
         print(f"slither gate: NEW {key}  (fix it, or explain it in {triage})")
     return 1 if new else 0

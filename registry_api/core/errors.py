@@ -82,24 +82,42 @@ def problem(
     return ProblemResponse(body, status_code=status, headers=headers)
 
 
+Methods = list[tuple[str, dict[str, re.Pattern[str]]]]  # method -> its path parameters' patterns
+
+
+def _method_table(app: Any) -> list[tuple[str, re.Pattern[str], Methods]]:
+    """The documented paths: their regex and, per method, the patterns of its path parameters."""
+    table = []
+    for path, operations in app.openapi().get("paths", {}).items():
+        methods: Methods = []
+        for method, operation in operations.items():
+            patterns = {
+                parameter["name"]: re.compile(parameter["schema"]["pattern"])
+                for parameter in operation.get("parameters", [])
+                if parameter.get("in") == "path" and "pattern" in parameter.get("schema", {})
+            }
+            methods.append((method.upper(), patterns))
+        table.append((path, compile_path(path)[0], methods))
+    return table
+
+
 def allowed_methods(request: Request, *, also: str = "", besides: str | None = None) -> list[str]:
-    """Every method the API documents for this path (the ``Allow`` of a 405), and ``also`` (the
-    ``Allow`` of the route that refused: each route holds one method, so it knows only its own).
-    """
-    table: list[tuple[str, re.Pattern[str], set[str]]] | None = getattr(
-        request.app.state, "allowed_methods", None
-    )
+    """Every method the API documents for this path (the ``Allow`` of a 405) whose path
+    parameters fit, and ``also`` (the ``Allow`` of the route that refused: each route holds one
+    method, so it knows only its own)."""
+    table = getattr(request.app.state, "allowed_methods", None)
     if table is None:
-        table = [
-            (path, compile_path(path)[0], {method.upper() for method in operations})
-            for path, operations in request.app.openapi().get("paths", {}).items()
-        ]
-        request.app.state.allowed_methods = table
-    methods = {m.strip().upper() for m in also.split(",") if m.strip()}
-    for path, pattern, documented in table:
-        if path != besides and pattern.match(request.url.path):
-            methods |= documented
-    return sorted(methods)
+        table = request.app.state.allowed_methods = _method_table(request.app)
+    allowed = {m.strip().upper() for m in also.split(",") if m.strip()}
+    for path, regex, methods in table:
+        match = regex.match(request.url.path)
+        if path == besides or match is None:
+            continue
+        values = match.groupdict()
+        for method, patterns in methods:
+            if all(p.search(values.get(name, "")) for name, p in patterns.items()):
+                allowed.add(method)
+    return sorted(allowed)
 
 
 def _method_not_allowed(request: Request, methods: list[str]) -> JSONResponse:

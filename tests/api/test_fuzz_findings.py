@@ -174,3 +174,11 @@ def test_sign_in_junk_is_refused_before_the_slow_parser() -> None:
     with pytest.raises(SignInError, match="preamble"):
         parse_message("0" * MAX_MESSAGE_LENGTH)
     assert time.perf_counter() - started < 0.05
+
+
+def test_allow_names_only_the_methods_whose_path_parameters_fit(api: Api) -> None:
+    answer = api.client.options("/registers/TRADE/records/bulk", headers=api.key)
+    assert answer.status_code == 405 and answer.headers["allow"] == "POST"  # "bulk" is no record id
+    # Not a register id at all: no route has this resource, so the path is what is wrong.
+    problem = problem_of(api.client.post("/registers/%C2%84/records/bulk", headers=api.key), 422)
+    assert problem["errors"][0]["loc"] == ["path", "register_id"]  # type: ignore[index]
