@@ -298,7 +298,7 @@ class ArchivedRecord(BaseModel):
     key: str | None = Field(default=None, max_length=KEY_MAX_LENGTH)
     mode: Literal["single", "batch"]
     status: str = Field(max_length=16)
-    created_at: datetime
+    created_at: UtcDateTime
     versions: list[ArchivedVersion]
 
 
