@@ -99,8 +99,8 @@ def tariff(rpc: RpcClient, manifest: DeploymentManifest, code: str) -> Tariff | 
         department, zone, rate, unit, version, active = view(
             rpc, manifest, FEE_SCHEDULE_CONTRACT, "tariff", code_to_bytes32(code)
         )
-    except RpcError:
-        return None  # FeeScheduleUnknownService
+    except (RpcError, ValueError):  # FeeScheduleUnknownService, or no code at all (> 32 bytes)
+        return None
     if int(unit) == 0:
         return None
     return Tariff(

@@ -103,12 +103,12 @@ def _method_table(app: Any) -> list[tuple[str, re.Pattern[str], Methods]]:
 
 def allowed_methods(request: Request, *, also: str = "", besides: str | None = None) -> list[str]:
     """Every method the API documents for this path (the ``Allow`` of a 405) whose path
-    parameters fit, and ``also`` (the ``Allow`` of the route that refused: each route holds one
-    method, so it knows only its own)."""
+    parameters fit; for an undocumented path ``also``, the ``Allow`` of the route that refused (each
+    route holds one method and does not check its parameters, so it is no answer for the others)."""
     table = getattr(request.app.state, "allowed_methods", None)
     if table is None:
         table = request.app.state.allowed_methods = _method_table(request.app)
-    allowed = {m.strip().upper() for m in also.split(",") if m.strip()}
+    allowed: set[str] = set()
     for path, regex, methods in table:
         match = regex.match(request.url.path)
         if path == besides or match is None:
@@ -117,6 +117,8 @@ def allowed_methods(request: Request, *, also: str = "", besides: str | None = N
         for method, patterns in methods:
             if all(p.search(values.get(name, "")) for name, p in patterns.items()):
                 allowed.add(method)
+    if not allowed:  # an undocumented route (a page): what the router says
+        allowed = {m.strip().upper() for m in also.split(",") if m.strip()}
     return sorted(allowed)
 
 

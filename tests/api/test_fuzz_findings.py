@@ -182,3 +182,12 @@ def test_allow_names_only_the_methods_whose_path_parameters_fit(api: Api) -> Non
     # Not a register id at all: no route has this resource, so the path is what is wrong.
     problem = problem_of(api.client.post("/registers/%C2%84/records/bulk", headers=api.key), 422)
     assert problem["errors"][0]["loc"] == ["path", "register_id"]  # type: ignore[index]
+
+
+def test_allow_of_a_documented_path_ignores_routes_whose_parameters_do_not_fit(api: Api) -> None:
+    answer = api.client.options("/writes/status", headers=api.key)  # "status" is no write id
+    assert answer.status_code == 405 and answer.headers["allow"] == "POST"
+
+
+def test_a_tariff_code_longer_than_32_bytes_is_no_tariff(api: Api) -> None:
+    problem_of(api.client.get("/payments/tariffs/" + "é" * 20), 404)
