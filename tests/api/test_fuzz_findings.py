@@ -191,3 +191,7 @@ def test_allow_of_a_documented_path_ignores_routes_whose_parameters_do_not_fit(a
 
 def test_a_tariff_code_longer_than_32_bytes_is_no_tariff(api: Api) -> None:
     problem_of(api.client.get("/payments/tariffs/" + "é" * 20), 404)
+
+
+def test_an_unknown_fee_is_a_404_not_a_chain_outage(api: Api) -> None:
+    problem_of(api.client.get("/payments/fees/NO_SUCH_FEE"), 404)  # the contract reverts
