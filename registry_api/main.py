@@ -7,6 +7,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from registry_api.api.body_limit import BodyLimitMiddleware
+from registry_api.api.openapi import install_openapi
+from registry_api.api.rate_limit import RateLimitMiddleware
 from registry_api.api.routes import (
     archive,
     credentials,
@@ -64,6 +67,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(openid4vci.router)
     app.include_router(payments.router)
     install_pages(app, settings)
+    install_openapi(app)
+    app.add_middleware(
+        RateLimitMiddleware,
+        limits={
+            "public": settings.rate_limit_per_minute,
+            "image": settings.rate_limit_images_per_minute,
+        },
+    )
+    # Outermost: a body too large is refused before anything else looks at the request.
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     return app
 
 

@@ -7,6 +7,7 @@ stay importable there, so brownie-only tests are skipped from the application's 
 from __future__ import annotations
 
 import importlib.util
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,12 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
 collect_ignore = [] if importlib.util.find_spec("brownie") else ["contracts"]
+
+# The tests send hundreds of public requests a minute from one address (in process and through the
+# uvicorn APIs they start, which inherit this): the per-client rate limits are off unless a test
+# sets them (tests/api/test_public_limits.py).
+os.environ.setdefault("CITY_API_RATE_LIMIT_PER_MINUTE", "0")
+os.environ.setdefault("CITY_API_RATE_LIMIT_IMAGES_PER_MINUTE", "0")
 
 if not importlib.util.find_spec("brownie"):
     from eth_account import Account

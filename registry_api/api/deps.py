@@ -8,9 +8,10 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request, Security
+from fastapi import Depends, Header, Query, Request, Security
 from fastapi.security import APIKeyHeader
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from registry_api.core.config import Settings, get_settings
 from registry_api.core.errors import RegistryError
@@ -21,6 +22,7 @@ from registry_api.core.security import (
     authenticate,
     revoked_count,
 )
+from registry_api.models.base import MAX_SAFE_INTEGER
 from registry_api.services.credentials import CredentialService
 from registry_api.services.trust_bundles import TrustBundleService
 from registry_core.manifest import DeploymentManifest, ManifestWatcher
@@ -65,13 +67,17 @@ async def get_now(request: Request) -> int:
 
 NowDep = Annotated[int, Depends(get_now)]
 
+# Numbers in a query go to SQL (64-bit at most) or to the chain: bounded like a body's numbers.
+Offset = Annotated[int, Query(ge=0, le=MAX_SAFE_INTEGER, description="Items to skip")]
+BlockNumber = Annotated[int | None, Query(ge=0, le=MAX_SAFE_INTEGER, description="A block")]
+
 
 # ---- the SQL store and the calling department (registers API) --------------------------------
 
 
-# The dependencies below are ``async`` although they do no I/O (or, for an uncached API key, one
-# short read): FastAPI runs sync dependencies in the thread pool, one thread hop each, which
-# costs more than the work itself on the write path.
+# The dependencies below are ``async`` although they do no I/O: FastAPI runs sync dependencies in
+# the thread pool, one thread hop each, which costs more than the work itself on the write path.
+# The store reads of an uncached API key go to the thread pool (``get_current_department``).
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -110,6 +116,9 @@ class _RevocationWatch:
         self._count = -1
         self._checked_at = float("-inf")
 
+    def due(self, now: float) -> bool:
+        return now - self._checked_at >= REVOCATION_CHECK_SECONDS
+
     def check(self, session: Session, now: float) -> None:
         with self._lock:
             if now - self._checked_at < REVOCATION_CHECK_SECONDS:
@@ -147,6 +156,17 @@ def _cached_authenticate(session: Session, token: str) -> Department | None:
     return department
 
 
+def _cached_only(token: str) -> Department | None:
+    """The cached department of ``token`` when no store read is due (no revocation check, a
+    cache hit): the one case answered on the event loop."""
+    now = time.monotonic()
+    if _revocations.due(now):
+        return None
+    digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+    cached = _auth_cache.get(digest)
+    return cached[1] if cached is not None and cached[0] > now else None
+
+
 async def get_current_department(
     session: ReadSessionDep, token: Annotated[str | None, Security(api_key_header)]
 ) -> Department:
@@ -157,7 +177,10 @@ async def get_current_department(
             title="An API key is required",
             detail="send the department's API key in the X-API-Key header",
         )
-    department = _cached_authenticate(session, token[:200])
+    # A store read (an uncached key, the once-a-second revocation count) blocks: not on the loop.
+    department = _cached_only(token[:200]) or await run_in_threadpool(
+        _cached_authenticate, session, token[:200]
+    )
     if department is None:
         raise RegistryError(
             status=401,

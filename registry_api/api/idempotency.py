@@ -21,6 +21,7 @@ Two strategies, by when the answer is known:
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -51,8 +52,15 @@ class OrjsonResponse(JSONResponse):
 
 
 def fingerprint(request: Request, body: BaseModel) -> str:
-    """sha256 of the method, the path and the body's RFC 8785 JSON: what a repeat must match."""
-    payload = canonical_json(body.model_dump(mode="json", by_alias=True))
+    """sha256 of the method, the path and the body's RFC 8785 JSON: what a repeat must match.
+
+    Register and credential bodies are exact JSON already (``models.base.RequestBody``); a body
+    RFC 8785 has no form for (a payment's uint256 beyond 2**53) is fingerprinted as sorted JSON."""
+    document = body.model_dump(mode="json", by_alias=True)
+    try:
+        payload = canonical_json(document)
+    except ValueError:  # rfc8785's CanonicalizationError; never a 500 from a fingerprint
+        payload = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(
         request.method.encode() + b" " + request.url.path.encode() + b"\n" + payload
     ).hexdigest()

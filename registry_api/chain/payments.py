@@ -72,7 +72,12 @@ def view(rpc: RpcClient, manifest: DeploymentManifest, name: str, function: str,
 
 def fee_service(rpc: RpcClient, manifest: DeploymentManifest, code: str) -> FeeService | None:
     """The fee schedule's service ``code`` (None if it has none)."""
-    terms, version = view(rpc, manifest, FEE_SCHEDULE_CONTRACT, "service", code_to_bytes32(code))
+    try:
+        terms, version = view(
+            rpc, manifest, FEE_SCHEDULE_CONTRACT, "service", code_to_bytes32(code)
+        )
+    except (RpcError, ValueError):  # FeeScheduleUnknownService (a revert), or no code (> 32 bytes)
+        return None
     department, amount, unit_seconds, _zone, active, _managed, name_de, name_en = terms
     if int(version) == 0:
         return None
@@ -99,8 +104,8 @@ def tariff(rpc: RpcClient, manifest: DeploymentManifest, code: str) -> Tariff | 
         department, zone, rate, unit, version, active = view(
             rpc, manifest, FEE_SCHEDULE_CONTRACT, "tariff", code_to_bytes32(code)
         )
-    except RpcError:
-        return None  # FeeScheduleUnknownService
+    except (RpcError, ValueError):  # FeeScheduleUnknownService, or no code at all (> 32 bytes)
+        return None
     if int(unit) == 0:
         return None
     return Tariff(

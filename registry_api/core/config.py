@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     # Python's GIL switch interval in the API process (see core/lifecycle.py).
     switch_interval_seconds: float = Field(0.0005, gt=0, le=0.005)
     bulk_max_records: int = Field(1000, ge=1, le=10_000)
+    # Request bodies larger than this are refused (413) before they are read; the bulk and batch
+    # writes and /verify/image have their own, larger limits (BULK_MAX_BODY_BYTES, the image's).
+    max_body_bytes: int = Field(1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # Requests a minute one client may send to the unauthenticated endpoints (api/rate_limit.py),
+    # counted in the store across replicas; image decodes have their own limit. 0: no limit.
+    rate_limit_per_minute: int = Field(60, ge=0)
+    rate_limit_images_per_minute: int = Field(10, ge=0)
     page_max: int = Field(500, ge=1, le=10_000)
     sender_max_batch_leaves: int = Field(1024, ge=1, le=1024)
     # Single-mode writes of one round share a tryEach transaction, at most this many per tx.

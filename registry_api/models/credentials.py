@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from registry_api.models.base import RequestBody
 from registry_core.reason_codes import (
     MAX_REASON_CODE,
     REASON_CODES,
@@ -26,7 +27,7 @@ def _chain_accepts(reason_code: int) -> int:
 WriteStatus = Literal["pending", "submitted", "anchored", "failed", "held"]
 
 
-class IssueRequest(BaseModel):
+class IssueRequest(RequestBody):
     type: str = Field(max_length=32, examples=["RESIDENCE_CERT"])
     holder_did: str = Field(max_length=200, examples=[HOLDER_EXAMPLE])
     claims: dict[str, Any] = Field(
@@ -48,7 +49,7 @@ class BatchItem(BaseModel):
     valid_until: int | None = None
 
 
-class BatchIssueRequest(BaseModel):
+class BatchIssueRequest(RequestBody):
     type: str = Field(max_length=32, examples=["PARKING_PERMIT"])
     items: list[BatchItem] = Field(min_length=1, max_length=1024)
 
@@ -93,7 +94,7 @@ class IssuanceStatus(BaseModel):
     batch: BatchIssuedOut | None = Field(None, description="Once anchored (batch issuance)")
 
 
-class StatusChange(BaseModel):
+class StatusChange(RequestBody):
     reason_code: Annotated[int, AfterValidator(_chain_accepts)] = Field(
         0,
         ge=0,
@@ -129,6 +130,6 @@ class StatusChangeAccepted(BaseModel):
     credential_hash: str
 
 
-class QrRequest(BaseModel):
+class QrRequest(RequestBody):
     credential: str | None = Field(None, max_length=12000, description="VC-JWT or envelope")
     payload: str | None = Field(None, max_length=4296, description="A CRV1: payload")

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from registry_api.models.base import RequestBody
+
 State = Literal["submitted", "awaiting_payment", "approved", "issued", "rejected"]
 DID_EXAMPLE = "did:ethr:0xcb5e:0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
 
@@ -15,7 +17,7 @@ class NonceOut(BaseModel):
     expires_at: int = Field(description="unix seconds")
 
 
-class SignInIn(BaseModel):
+class SignInIn(RequestBody):
     message: str = Field(max_length=2048, description="The EIP-4361 message text")
     signature: str = Field(max_length=200, pattern="^0x[0-9a-fA-F]{130}$")
 
@@ -28,7 +30,7 @@ class SessionOut(BaseModel):
     did: str = Field(examples=[DID_EXAMPLE])
 
 
-class RequestIn(BaseModel):
+class RequestIn(RequestBody):
     type: str = Field(max_length=32, examples=["RESIDENT_PARKING"])
     claims: dict[str, Any] = Field(
         examples=[{"zone": "A3", "licensePlate": "AC-EM 1964", "validUntil": "2027-11-30"}]
@@ -58,9 +60,9 @@ class RequestsOut(BaseModel):
     count: int
 
 
-class ApproveIn(BaseModel):
+class ApproveIn(RequestBody):
     claims: dict[str, Any] | None = Field(None, description="Corrections, merged over the claims")
 
 
-class RejectIn(BaseModel):
+class RejectIn(RequestBody):
     reason: str = Field(min_length=1, max_length=500, examples=["Kein Wohnsitz in der Zone A3"])

@@ -6,11 +6,11 @@ records that ``make demo`` seeds.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from registry_api.models.base import RequestBody, UtcDateTime
 from registry_core.demo import TRADE_RECORD, TRADE_SCHEMA
 from registry_core.registers import ERASURE_REASONS
 
@@ -31,7 +31,7 @@ WriteKind = Literal["register", "create", "amend", "close", "erase"]
 WriteStatus = Literal["pending", "submitted", "anchored", "failed", "held"]
 
 
-class RegisterCreate(BaseModel):
+class RegisterCreate(RequestBody):
     model_config = ConfigDict(
         populate_by_name=True,
         json_schema_extra={
@@ -67,7 +67,7 @@ class RegisterPublic(BaseModel):
     )
     write_id: str = Field(max_length=32)
     status: WriteStatus
-    created_at: datetime
+    created_at: UtcDateTime
 
 
 class RegistersPublic(BaseModel):
@@ -75,7 +75,7 @@ class RegistersPublic(BaseModel):
     count: int
 
 
-class RecordCreate(BaseModel):
+class RecordCreate(RequestBody):
     model_config = ConfigDict(json_schema_extra={"examples": [{"content": TRADE_RECORD}]})
 
     content: dict[str, Any] = Field(
@@ -83,7 +83,7 @@ class RecordCreate(BaseModel):
     )
 
 
-class RecordBulkCreate(BaseModel):
+class RecordBulkCreate(RequestBody):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"records": [TRADE_RECORD, TRADE_RECORD]}]}
     )
@@ -118,7 +118,7 @@ class RecordBulkCreate(BaseModel):
         return self
 
 
-class RecordAmend(BaseModel):
+class RecordAmend(RequestBody):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -139,7 +139,7 @@ class RecordAmend(BaseModel):
     )
 
 
-class RecordClose(BaseModel):
+class RecordClose(RequestBody):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [{"content": {"closed_on": "2026-11-30", "reason": "Gewerbeabmeldung"}}]
@@ -152,7 +152,7 @@ class RecordClose(BaseModel):
     expected_version: int | None = Field(default=None, ge=0)
 
 
-class RecordErase(BaseModel):
+class RecordErase(RequestBody):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"reason": "data-subject-request", "versions": None}]}
     )
@@ -229,8 +229,8 @@ class WritePublic(BaseModel):
     )
     merkle_root: str | None = Field(default=None, max_length=66)
     error: str | None = Field(default=None, max_length=500)
-    created_at: datetime
-    anchored_at: datetime | None = None
+    created_at: UtcDateTime
+    anchored_at: UtcDateTime | None = None
 
 
 class OnChainStatus(BaseModel):
@@ -263,8 +263,8 @@ class RecordSummary(BaseModel):
     mode: Literal["single", "batch"]
     status: str = Field(max_length=16)
     version_count: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
     latest: dict[str, Any] | None = None
 
 
@@ -298,7 +298,7 @@ class ArchivedRecord(BaseModel):
     key: str | None = Field(default=None, max_length=KEY_MAX_LENGTH)
     mode: Literal["single", "batch"]
     status: str = Field(max_length=16)
-    created_at: datetime
+    created_at: UtcDateTime
     versions: list[ArchivedVersion]
 
 

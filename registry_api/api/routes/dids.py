@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from registry_api.api.deps import CredentialServiceDep, ManifestDep, RpcDep
+from registry_api.api.deps import BlockNumber, CredentialServiceDep, ManifestDep, RpcDep
 
 router = APIRouter(prefix="/dids", tags=["credentials"])
 
@@ -17,6 +17,6 @@ def resolve_did(
     service: CredentialServiceDep,
     rpc: RpcDep,
     manifest: ManifestDep,
-    block: Annotated[int | None, Query(ge=0)] = None,
+    block: BlockNumber = None,
 ) -> dict[str, Any]:
     return service.resolve_did(rpc=rpc, manifest=manifest, did=did, block=block)

@@ -22,6 +22,7 @@ from registry_api.api.deps import (
     CurrentDepartment,
     ManifestDep,
     NowDep,
+    Offset,
     RpcDep,
     SessionDep,
     SettingsDep,
@@ -210,7 +211,7 @@ def pending(
     now: NowDep,
     state: State = "submitted",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> RequestsOut:
     _purge(session, settings, now)
     rows = credential_requests.for_department(

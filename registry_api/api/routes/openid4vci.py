@@ -165,9 +165,12 @@ async def credential(
     except RegistryCoreError as exc:
         return _error(OAuthError("credential_request_denied", exc.detail[:300], status=503))
     pipeline = request.app.state.pipeline
-    pipeline.wake(_department_of(session, write_id))
+    # The store and chain reads below block: off the event loop, as the ones above.
+    pipeline.wake(await run_in_threadpool(_department_of, session, write_id))
     await pipeline.wait([write_id], timeout=settings.credential_wait_seconds)
-    return _anchored_or_deferred(session, service, manifest, write_id, first=True)
+    return await run_in_threadpool(
+        partial(_anchored_or_deferred, session, service, manifest, write_id, first=True)
+    )
 
 
 def _write(session: Session, write_id: str) -> Write | None:
@@ -228,12 +231,21 @@ async def deferred_credential(
         except ValueError:
             body = None
         transaction_id = body.get("transaction_id") if isinstance(body, dict) else None
-        row = openid4vci.deferred_request(
-            session, access_token=access_token, transaction_id=transaction_id, now=now
-        )
-        write = _write(session, str(transaction_id))
-        if write is None or write.reference != row.credential_hash:
-            raise OAuthError("invalid_transaction_id", "no issuance with that transaction_id")
+        await run_in_threadpool(_check_deferred, session, access_token, transaction_id, now)
     except OAuthError as exc:
         return _error(exc)
-    return _anchored_or_deferred(session, service, manifest, str(transaction_id), first=False)
+    return await run_in_threadpool(
+        partial(_anchored_or_deferred, session, service, manifest, str(transaction_id), first=False)
+    )
+
+
+def _check_deferred(
+    session: Session, access_token: str | None, transaction_id: Any, now: int
+) -> None:
+    """Raises the OAuth error unless the token's request has the issuance ``transaction_id``."""
+    row = openid4vci.deferred_request(
+        session, access_token=access_token, transaction_id=transaction_id, now=now
+    )
+    write = _write(session, str(transaction_id))
+    if write is None or write.reference != row.credential_hash:
+        raise OAuthError("invalid_transaction_id", "no issuance with that transaction_id")

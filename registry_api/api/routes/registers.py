@@ -22,6 +22,7 @@ from registry_api.api.deps import (
     CurrentDepartment,
     IdempotencyKey,
     ManifestDep,
+    Offset,
     ReadSessionDep,
     RpcDep,
     SessionDep,
@@ -379,7 +380,7 @@ def list_records(
         str | None, Query(max_length=200, description="Words that the latest content contains")
     ] = None,
     status: Annotated[str | None, Query(pattern="^(active|closed|erased)$")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 50,
 ) -> Any:
     register = service.get_register(session=session, register_id=register_id)

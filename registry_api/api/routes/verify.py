@@ -6,19 +6,27 @@ from __future__ import annotations
 import io
 from typing import Annotated, Any, Literal
 
+import anyio
 from fastapi import APIRouter, File, UploadFile
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from registry_api.api.deps import CredentialServiceDep, ManifestDep, RpcDep
+from registry_api.models.base import RequestBody
 from registry_core.verification import unreadable, verify
 
 router = APIRouter(tags=["verify"])
 
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
-MAX_IMAGE_PIXELS = 40_000_000
+# A phone's photo at its default size (24 MP: 5712 x 4284 on recent iPhones, 12 MP on most others),
+# not more: decoding costs time in proportion to the pixels, whatever the file's size.
+MAX_IMAGE_PIXELS = 25_000_000
+# Decodes at a time per process: each holds a thread for up to a second or two, and the thread
+# pool also runs every synchronous route and store read.
+_decoders = anyio.CapacityLimiter(2)
 
 
-class VerifyRequest(BaseModel):
+class VerifyRequest(RequestBody):
     payload: str = Field(
         max_length=65536,
         description="A CRV1: QR payload, a credential envelope or a bare VC-JWT",
@@ -130,11 +138,10 @@ async def verify_image(
     manifest: ManifestDep,
 ) -> VerifyOut:
     data = await image.read(MAX_IMAGE_BYTES + 1)
-    decoded = decode_image(data)
+    # Off the event loop (a big photo takes a second or more), at most two at a time.
+    decoded = await anyio.to_thread.run_sync(decode_image, data, limiter=_decoders)
     if isinstance(decoded, tuple):
         return VerifyOut(**unreadable(*decoded).to_json())
-    from starlette.concurrency import run_in_threadpool
-
     out = await run_in_threadpool(
         _verify, VerifyRequest(payload=decoded[:65536]), service, rpc, manifest
     )
