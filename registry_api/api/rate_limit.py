@@ -36,6 +36,7 @@ LIMITED: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("POST", re.compile(r"^/auth/(nonce|siwe)$"), "public"),
     ("GET", re.compile(r"^/dids/"), "public"),
     ("GET", re.compile(r"^/identity/[^/]+/erc1056$"), "public"),
+    ("POST", re.compile(r"^/identity/[^/]+/change-owner$"), "public"),
     ("POST", re.compile(r"^/oid4vci/(token|nonce)$"), "public"),
 )
 

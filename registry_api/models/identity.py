@@ -66,3 +66,21 @@ class ApproveIn(RequestBody):
 
 class RejectIn(RequestBody):
     reason: str = Field(min_length=1, max_length=500, examples=["Kein Wohnsitz in der Zone A3"])
+
+
+class ChangeOwnerIn(RequestBody):
+    """``changeOwnerSigned``'s arguments, signed by the DID's current key (``registry_core.erc1056``)."""
+
+    identity: str = Field(pattern="^0x[0-9a-fA-F]{40}$")
+    new_owner: str = Field(pattern="^0x[0-9a-fA-F]{40}$")
+    nonce: int = Field(ge=0, description="the registry's nonce of the current owner, signed over")
+    sig_v: Literal[27, 28]
+    sig_r: str = Field(pattern="^0x[0-9a-fA-F]{64}$")
+    sig_s: str = Field(pattern="^0x[0-9a-fA-F]{64}$")
+
+
+class RelayedOut(BaseModel):
+    write_id: str
+    status: str = Field(
+        description="the write's state in the outbox (pending, submitted, anchored …)"
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
@@ -31,8 +31,10 @@ from registry_api.core.config import Settings
 from registry_api.core.errors import RegistryError
 from registry_api.models.identity import (
     ApproveIn,
+    ChangeOwnerIn,
     NonceOut,
     RejectIn,
+    RelayedOut,
     RequestIn,
     RequestOut,
     RequestsOut,
@@ -41,9 +43,10 @@ from registry_api.models.identity import (
     State,
 )
 from registry_api.models.identity_tables import CitizenSession, CredentialRequestRow
-from registry_api.services import credential_requests, identity, openid4vci, payments
+from registry_api.services import credential_requests, did_relay, identity, openid4vci, payments
 from registry_api.services.credentials import CredentialService
 from registry_core.did import DidError, parse_did
+from registry_core.erc1056 import SignedChangeOwner
 from registry_core.manifest import DeploymentManifest
 from registry_core.qr import render_link_png
 from registry_core.rpc import RpcClient
@@ -298,15 +301,9 @@ def reject(
     return _out(row)
 
 
-@router.get(
-    "/identity/{did}/erc1056",
-    summary="What a signed ERC-1056 change needs: the registry, the DID's owner and its nonce",
-)
-def erc1056_state(
-    did: str, rpc: RpcDep, manifest: ManifestDep, service: CredentialServiceDep
-) -> dict[str, Any]:
+def _parsed_did(did: str) -> str:
     try:
-        parsed = parse_did(did[:100])
+        return str(parse_did(did[:100]))
     except DidError as exc:
         raise RegistryError(
             status=422,
@@ -315,14 +312,63 @@ def erc1056_state(
             detail=exc.detail,
             detail_de="keine gültige did:ethr",
         ) from None
-    registry = manifest.contract("EthereumDIDRegistry")
-    owner = did_owner(service, rpc, manifest)(str(parsed))
-    data = registry.interface.encode_call("nonce", owner)
-    nonce_value = registry.interface.decode_output("nonce", rpc.call(registry.address, data))
-    return {
-        "did": str(parsed),
-        "registry": registry.address,
-        "chain_id": manifest.chain_id,
-        "owner": owner,
-        "nonce": int(nonce_value),
-    }
+
+
+@router.get(
+    "/identity/{did}/erc1056",
+    summary="What a signed ERC-1056 change needs: the registry, the DID's owner and its nonce",
+)
+def erc1056_state(
+    did: str, rpc: RpcDep, manifest: ManifestDep, service: CredentialServiceDep
+) -> dict[str, Any]:
+    parsed = _parsed_did(did)
+    owner = did_owner(service, rpc, manifest)(parsed)
+    return did_relay.erc1056_state(rpc, manifest, did=parsed, owner=owner)
+
+
+@router.post(
+    "/identity/{did}/change-owner",
+    status_code=202,
+    response_model=RelayedOut,
+    summary="Relay the DID's signed ERC-1056 key change (gas-free key rotation)",
+)
+def change_owner(
+    did: str,
+    body: ChangeOwnerIn,
+    citizen: CitizenDep,
+    session: SessionDep,
+    rpc: RpcDep,
+    manifest: ManifestDep,
+    service: CredentialServiceDep,
+    settings: SettingsDep,
+    request: Request,
+) -> RelayedOut:
+    parsed = _parsed_did(did)
+    pipeline = request.app.state.pipeline
+    relay = next(
+        (
+            address
+            for name in (*settings.relay_keys, settings.payments_relay_key)
+            if (address := pipeline.address(name)) is not None
+        ),
+        None,
+    )
+    if relay is None:
+        raise RegistryError(
+            status=503,
+            kind="no-relay-key",
+            title="No relay / Keine Weiterleitung",
+            detail="no relay key is unlocked in this API",
+            detail_de="die Stadt kann Schlüsselwechsel gerade nicht weiterleiten",
+        )
+    change = SignedChangeOwner(
+        body.identity, body.new_owner, body.nonce, body.sig_v,
+        bytes.fromhex(body.sig_r[2:]), bytes.fromhex(body.sig_s[2:]),
+    )  # fmt: skip
+    write = did_relay.relay_change_owner(
+        session, rpc=rpc, manifest=manifest, relay=relay, did=parsed, signed_in_did=citizen.did,
+        owner=did_owner(service, rpc, manifest)(parsed), change=change,
+    )  # fmt: skip
+    session.commit()
+    pipeline.wake(relay)
+    return RelayedOut(write_id=write.id, status=write.status)
