@@ -97,7 +97,7 @@ def report(request: Request) -> Response:
                 facts=facts,
                 columns=listing.columns,
                 rows=plain,
-                widths=(5, 9, 10, 22, 38, 22),
+                widths=(5, 9, 13, 21, 36, 21),
                 footer=f"{t['title']} · {t['made_at']} {head}",
                 empty=t["none"],
             )
