@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 
 from explorer.chain import Explorer
 from explorer.config import ExplorerSettings
-from explorer.routes import chain_views, city_views, integrity_view, payments_view
+from explorer.routes import chain_views, city_views, integrity_view, payments_view, report_view
 from explorer.web import STATIC_URL, ExplorerError, problem_response
 from registry_core.errors import ManifestError, RpcConnectionError, RpcError
 from registry_core.pages import (
@@ -80,7 +80,7 @@ def create_app(settings: ExplorerSettings | None = None, *, index: bool = True) 
     app.add_middleware(ContentSecurityPolicyMiddleware)
     app.add_middleware(ServerTiming)
     app.mount(STATIC_URL, StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (chain_views, city_views, payments_view, integrity_view):
+    for module in (chain_views, city_views, payments_view, integrity_view, report_view):
         app.include_router(module.router)
 
     @app.exception_handler(ExplorerError)

@@ -21,8 +21,10 @@ def events(
     key: str | None = None,
     paging: Paging | None = None,
     newest_first: bool = True,
+    blocks: tuple[int, int] | None = None,
 ) -> tuple[list[EventRow], int]:
-    """Matching events (a page of them, if ``paging``) and how many match in all."""
+    """Matching events (a page of them, if ``paging``; in the inclusive block range ``blocks``)
+    and how many match in all."""
     query: Any = select(EventRow)
     counting: Any = select(func.count()).select_from(EventRow)
     conditions: list[Any] = []
@@ -32,6 +34,8 @@ def events(
         conditions.append(EventRow.subject == subject)
     if scope is not None:
         conditions.append(EventRow.scope == scope)
+    if blocks is not None:
+        conditions.append(col(EventRow.block_number).between(*blocks))
     if key is not None:
         query = query.join(EventKey, col(EventKey.event_id) == col(EventRow.id))
         counting = counting.join(EventKey, col(EventKey.event_id) == col(EventRow.id))

@@ -161,6 +161,17 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Warning: the code on chain does not match the deployment manifest:",
     ),
     "made_at": ("Erstellt bei Kettenkopf", "Made at chain head"),
+    "report": ("Prüfbericht", "Audit report"),
+    "report_all": (
+        "alle Register und Vorgänge der Stadt",
+        "all of the city's registers and actions",
+    ),
+    "report_subject": ("Betrifft", "Concerns"),
+    "report_range": ("Blockbereich", "Block range"),
+    "report_rows": ("Vorgänge", "Actions"),
+    "report_from": ("Ab Block", "From block"),
+    "report_to": ("Bis Block", "To block"),
+    "report_make": ("Bericht erstellen", "Make the report"),
     "error": ("Fehler", "Error"),
     "back": ("Zur Übersicht", "Back to the overview"),
 }

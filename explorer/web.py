@@ -22,7 +22,7 @@ from registry_core.pages import choose_language
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 STATIC_URL = "/static"
-FORMATS = ("html", "csv", "json")
+FORMATS = ("html", "csv", "json")  # and "pdf" for the audit report (routes/report_view.py)
 EXPORT_ROWS = 10_000
 
 

@@ -185,7 +185,7 @@ def test_pages_carry_the_strict_policy_and_no_inline_code(
 ) -> None:
     record = _hex(explorer_history.record_a[0].record_id)
     for path in ("/", "/registers", f"/registers/{REGISTER}", f"/records/{record}", "/council",
-                 "/departments", "/credentials", "/payments", "/integrity", "/block/1"):  # fmt: skip
+                 "/departments", "/credentials", "/payments", "/integrity", "/block/1", "/report"):  # fmt: skip
         page = explorer_client.get(path)
         assert page.status_code == 200, (path, page.text[:300])
         assert page.headers["content-security-policy"].startswith("default-src 'self'"), path
