@@ -25,7 +25,14 @@ from registry_core.keystore import Keystore
 from registry_core.rpc import RpcClient
 from scripts.chain import EmbeddedChain
 from scripts.credentials_seed import seed_demo_credentials
-from scripts.demo_city import COUNCIL_THRESHOLD, council_keys, department_keys, seed_demo_city
+from scripts.demo_city import (
+    COUNCIL_THRESHOLD,
+    allow_relay,
+    council_keys,
+    department_keys,
+    relay_key,
+    seed_demo_city,
+)
 from scripts.demo_registers import allow_register_creators, demo_api_key, seed_demo_registers
 from scripts.deploy import deploy_city
 from scripts.services import api_env, start_api, start_explorer, start_gateway, stop
@@ -62,6 +69,7 @@ def run_demo(settings: CitySettings) -> None:
         say("unlocking council and department keys (scrypt keystores)")
         council = council_keys(keystore, passphrase)
         departments = department_keys(keystore, passphrase)
+        relay = relay_key(keystore, passphrase)
         with RpcClient(chain.url) as node:
             result = deploy_city(
                 rpc=node,
@@ -90,6 +98,9 @@ def run_demo(settings: CitySettings) -> None:
             )
             decisions += allow_register_creators(
                 rpc=gateway, manifest=result.manifest, council=council, codes=["FB02"]
+            )
+            decisions += allow_relay(
+                rpc=gateway, manifest=result.manifest, council=council, relay=relay.address
             )
         say(f"demo city seeded ({decisions} council decisions this run)")
         say("starting the registry API")

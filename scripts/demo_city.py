@@ -10,7 +10,13 @@ from collections.abc import Callable
 
 from eth_account.signers.local import LocalAccount
 
-from registry_core.council import ADD_ACCOUNT, ADD_DEPARTMENT, Decision, decide_missing
+from registry_core.council import (
+    ADD_ACCOUNT,
+    ADD_DEPARTMENT,
+    ALLOW_ACCOUNT,
+    Decision,
+    decide_missing,
+)
 from registry_core.demo import COUNCIL_SIZE, DEMO_DEPARTMENTS
 from registry_core.demo import COUNCIL_THRESHOLD as COUNCIL_THRESHOLD
 from registry_core.keystore import Keystore
@@ -20,6 +26,23 @@ from registry_core.rpc import RpcClient
 
 def council_keys(keystore: Keystore, passphrase: str) -> list[LocalAccount]:
     return [keystore.load_or_create(f"council-{i}", passphrase) for i in range(1, COUNCIL_SIZE + 1)]
+
+
+# The API's default relay key (CITY_API_PAYMENTS_RELAY_KEY): it sends what citizens sign (key
+# rotations, fee payments, channel openings), so citizens need no gas.
+RELAY_KEY = "relay-payments"
+
+
+def relay_key(keystore: Keystore, passphrase: str) -> LocalAccount:
+    return keystore.load_or_create(RELAY_KEY, passphrase)
+
+
+def allow_relay(
+    *, rpc: RpcClient, manifest: DeploymentManifest, council: list[LocalAccount], relay: str
+) -> int:
+    """The council's allow-listing of the relay account (only if missing)."""
+    decisions = [ALLOW_ACCOUNT.decide(account=relay)]
+    return decide_missing(rpc=rpc, manifest=manifest, members=council, decisions=decisions)
 
 
 def department_keys(keystore: Keystore, passphrase: str) -> dict[str, LocalAccount]:
