@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from registry_api.chain import contracts
-from registry_core.abi import ContractABI
+from registry_core.abi import ContractABI, DecodedError
 from registry_core.codes import code_to_bytes32
+from registry_core.errors import RpcError
 from registry_core.keccak import keccak256
 from registry_core.manifest import DeploymentManifest
 from registry_core.merkle import leaf_hash
 from registry_core.registers import STATUS_CODES as STATUS_CODES
 from registry_core.registers import STATUS_NAMES as STATUS_NAMES
+from registry_core.rpc import RpcClient
+from registry_core.transactions import explain_revert
 
 HUB = "RegisterHub"
 LEAF_TYPES = ("bytes32", "bytes32", "uint256", "bytes32", "bytes32", "uint8")
@@ -98,3 +101,30 @@ def interface(manifest: DeploymentManifest) -> ContractABI:
 def encode(manifest: DeploymentManifest, function: str, *args: Any) -> bytes:
     """ABI-encode a RegisterHub call (static-word calls fast: :func:`contracts.encode_call`)."""
     return contracts.encode(manifest, HUB, function, *args)
+
+
+def refusal_of_create_register(
+    rpc: RpcClient,
+    manifest: DeploymentManifest,
+    *,
+    signer: str,
+    register_id: str,
+    name: str,
+    schema_hash: str,
+    department: str,
+) -> DecodedError | None:
+    """The hub's custom error if ``signer`` creating the register now would revert (else None)."""
+    contract = manifest.contract(HUB)
+    data = interface(manifest).encode_call(
+        "createRegister", id32(register_id), name, b32(schema_hash), id32(department)
+    )
+    try:
+        rpc.request(
+            "eth_call", [{"from": signer, "to": contract.address, "data": hx(data)}, "latest"]
+        )
+    except RpcError as exc:
+        decoded = explain_revert(exc, contract.interface)
+        if decoded is None:
+            raise
+        return decoded
+    return None

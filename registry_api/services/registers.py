@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, or_
 from sqlmodel import Session, col, select
 
 from registry_api.chain import hub
-from registry_api.core.errors import RegistryError
+from registry_api.core.errors import RegistryError, contract_problem
 from registry_api.core.security import Department
 from registry_api.models.registers import (
     OnChainStatus,
@@ -173,6 +173,20 @@ def authorize(*, department: Department, register: Register) -> None:
             title="The API key is not scoped to this register",
             detail=f"this API key of {department.code} may not use register {register.id}",
         )
+
+
+def check_register_on_chain(
+    *, rpc: RpcClient, manifest: DeploymentManifest, department: Department, signer: str,
+    register_in: RegisterCreate,
+) -> None:  # fmt: skip
+    """Refuse a new register the chain would refuse (its custom error as a problem), before
+    anything is stored."""
+    decoded = hub.refusal_of_create_register(
+        rpc, manifest, signer=signer, register_id=register_in.id, name=register_in.name,
+        schema_hash=schema_hash(register_in.record_schema), department=department.code,
+    )  # fmt: skip
+    if decoded is not None:
+        raise contract_problem(decoded)
 
 
 def create_register(

@@ -29,8 +29,7 @@ from registry_api.api.deps import (
     SettingsDep,
     SignerDep,
 )
-from registry_api.chain import hub
-from registry_api.core.errors import PROBLEM_BASE, PROBLEM_JSON, RegistryError, contract_problem
+from registry_api.core.errors import PROBLEM_BASE, PROBLEM_JSON, RegistryError
 from registry_api.core.security import Department
 from registry_api.models.registers import (
     RECORD_ID_PATTERN,
@@ -53,8 +52,6 @@ from registry_api.models.registers import (
 from registry_api.services import record_keys
 from registry_api.services import registers as service
 from registry_api.services.writes import refuse_suspended
-from registry_core.errors import RpcError
-from registry_core.transactions import explain_revert
 
 router = APIRouter(tags=["registers"])
 
@@ -201,29 +198,6 @@ def _writer(
 WriterDep = Annotated[_Writer, Depends(_writer)]
 
 
-def _simulate_register(
-    *, rpc: Any, manifest: Any, signer: str, register_in: RegisterCreate, department: str
-) -> None:
-    """Ask the chain whether it would accept the register; its custom error becomes a problem."""
-    contract = manifest.contract(hub.HUB)
-    data = hub.interface(manifest).encode_call(
-        "createRegister",
-        hub.id32(register_in.id),
-        register_in.name,
-        hub.b32(service.schema_hash(register_in.record_schema)),
-        hub.id32(department),
-    )
-    try:
-        rpc.request(
-            "eth_call", [{"from": signer, "to": contract.address, "data": hub.hx(data)}, "latest"]
-        )
-    except RpcError as exc:
-        decoded = explain_revert(exc, contract.interface)
-        if decoded is None:
-            raise
-        raise contract_problem(decoded) from exc
-
-
 @router.post(
     "/registers",
     status_code=202,
@@ -240,12 +214,12 @@ def create_register(
             and service.get_register_or_none(session=writer.session, register_id=register_in.id)
             is None
         ):
-            _simulate_register(
+            service.check_register_on_chain(
                 rpc=rpc,
                 manifest=manifest,
+                department=writer.department,
                 signer=writer.signer,
                 register_in=register_in,
-                department=writer.department.code,
             )
         return service.create_register(
             session=writer.session,
