@@ -5,7 +5,9 @@ Every relayed call is dry-run first (``chain/payments.dry_run``) and then goes t
 outbox (``enqueue_call``) with the domain's own row in the same transaction. Vouchers never touch
 the chain: the check is ``registry_core.payments.vouchers.check_voucher`` (the contract's rules,
 with the precomputed domain separator) against the channel's row, and the highest voucher is
-committed by a conditional update before the answer (``models/payment_tables.py``).
+committed by a conditional update before the answer (``models/payment_tables.py``). The chain
+reads the routes need (balances, fees, tariffs, the channels' domain) are offered here, so that
+routes never import the chain layer.
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ from sqlmodel import Session, col, select
 
 from registry_api.chain import outbox
 from registry_api.chain import payments as chain
+from registry_api.chain.payments import account as account
+from registry_api.chain.payments import channels_domain_of as channels_domain_of
+from registry_api.chain.payments import fee_service as fee_service
+from registry_api.chain.payments import head_time as head_time
+from registry_api.chain.payments import tariff as tariff
 from registry_api.chain.settler import enqueue_settlement, refresh
 from registry_api.core.config import Settings
 from registry_api.models.identity_tables import CredentialRequestRow

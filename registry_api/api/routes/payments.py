@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Path, Request
 from sqlmodel import Session, col, select
@@ -28,8 +28,6 @@ from registry_api.api.deps import (
     SessionDep,
     SettingsDep,
 )
-from registry_api.chain import payments as chain
-from registry_api.chain.outbox import WritePipeline
 from registry_api.core.errors import PROBLEM_BASE
 from registry_api.models.payments import (
     AccountOut,
@@ -55,6 +53,16 @@ from registry_core.payments.types import CHANNELS_CONTRACT, FEE_SCHEDULE_CONTRAC
 router = APIRouter(prefix="/payments", tags=["payments"])
 ChannelId = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{64}$")]
 NAMESPACE = "payments"  # idempotency keys of payers: "payments" + "<payer>:<key>"
+
+
+class WritePipeline(Protocol):
+    """What these routes use of the outbox's pipeline (``app.state.pipeline``)."""
+
+    def address(self, key_name: str) -> str | None: ...
+
+    def wake(self, department_or_signer: str) -> None: ...
+
+    async def wait(self, write_ids: Sequence[str], timeout: float) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -104,13 +112,13 @@ def account(
 ) -> AccountOut:
     return AccountOut(
         address=address,
-        **chain.account(rpc, manifest, address),
+        **payments.account(rpc, manifest, address),
         chain_id=manifest.chain_id,
         token=manifest.contract(TOKEN_CONTRACT).address,
         fee_schedule=manifest.contract(FEE_SCHEDULE_CONTRACT).address,
         channels=manifest.contract(CHANNELS_CONTRACT).address,
         channel_settle_margin_seconds=settings.channel_settle_margin_seconds,
-        chain_time=chain.head_time(rpc),
+        chain_time=payments.head_time(rpc),
     )
 
 
@@ -118,7 +126,7 @@ def account(
 def fee(
     service: Annotated[str, Path(max_length=32)], rpc: RpcDep, manifest: ManifestDep
 ) -> FeeServiceOut:
-    found = chain.fee_service(rpc, manifest, service)
+    found = payments.fee_service(rpc, manifest, service)
     if found is None:
         raise refused(
             404, "unknown-fee", f"the fee schedule has no {service!r}", "keine solche Gebühr"
@@ -137,7 +145,7 @@ def fee(
 def tariff(
     zone_or_tariff: Annotated[str, Path(max_length=26)], rpc: RpcDep, manifest: ManifestDep
 ) -> TariffOut:
-    found = chain.tariff(rpc, manifest, zone_or_tariff) or chain.tariff(
+    found = payments.tariff(rpc, manifest, zone_or_tariff) or payments.tariff(
         rpc, manifest, "PARK_" + zone_or_tariff
     )
     if found is None:
@@ -281,7 +289,7 @@ async def voucher(
     # which would cost a hop of its own), the domain separator cached per deployment.
     state = request.app.state
     manifest = state.manifests.load(state.rpc.chain_id())
-    domain = chain.channels_domain_of(manifest)
+    domain = payments.channels_domain_of(manifest)
 
     return await run_in_threadpool(
         lambda: vouchers.accept_voucher(
@@ -305,7 +313,7 @@ async def voucher_batch(
     body: VouchersIn, request: Request, settings: SettingsDep, now: NowDep
 ) -> VouchersOut:
     state = request.app.state
-    domain = chain.channels_domain_of(state.manifests.load(state.rpc.chain_id()))
+    domain = payments.channels_domain_of(state.manifests.load(state.rpc.chain_id()))
     outcomes = await run_in_threadpool(
         lambda: vouchers.accept_batch(
             state.engine,
@@ -353,7 +361,7 @@ def close_channel(
     row = payments.channel(session, channel_id, now=now)
     signers: dict[str, str] = request.app.state.signers
     out = payments.close(
-        session, manifest=manifest, domain=chain.channels_domain_of(manifest),
+        session, manifest=manifest, domain=payments.channels_domain_of(manifest),
         channel_id=channel_id, body=body, signer=signers.get(row.department), now=now,
     )  # fmt: skip
     pipeline: WritePipeline = request.app.state.pipeline
