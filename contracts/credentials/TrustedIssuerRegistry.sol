@@ -140,7 +140,8 @@ contract TrustedIssuerRegistry is ITrustedIssuerRegistry {
     function isAccredited(bytes32 departmentId, bytes32 typeId, uint64 at) external view returns (bool) {
         uint256[] storage ids = _pairAccreditations[departmentId][typeId];
         // Newest first: the current accreditation is usually the last one. At most
-        // MAX_ACCREDITATIONS_PER_PAIR iterations, and only in a view.
+        // MAX_ACCREDITATIONS_PER_PAIR iterations; also reached from CredentialStatusRegistry's
+        // writes, so the bound is what keeps them cheap.
         for (uint256 i = ids.length; i > 0; --i) {
             Accreditation storage a = _accreditations[ids[i - 1]];
             if (a.validFrom <= at && (a.validUntil == 0 || at < a.validUntil)) return true;
