@@ -49,7 +49,7 @@ def relay_change_owner(
     *,
     rpc: RpcClient,
     manifest: DeploymentManifest,
-    relay: str,
+    relay: str | None,
     did: str,
     signed_in_did: str,
     owner: str,
@@ -92,6 +92,14 @@ def relay_change_owner(
             "the change was signed for another nonce than the registry's (already used?)",
             "die Änderung wurde für eine andere Nonce signiert als die des Registers (schon benutzt?)",
         )  # fmt: skip
+    if relay is None:  # checked last: only a change that would be relayed learns of it
+        raise RegistryError(
+            status=503,
+            kind="no-relay-key",
+            title="No relay / Keine Weiterleitung",
+            detail="no relay key is unlocked in this API",
+            detail_de="die Stadt kann Schlüsselwechsel gerade nicht weiterleiten",
+        )
     data = did_registry.change_owner_call(manifest, change)
     refusal = did_registry.dry_run(rpc, manifest, relay, data)
     if refusal is not None:

@@ -353,14 +353,6 @@ def change_owner(
         ),
         None,
     )
-    if relay is None:
-        raise RegistryError(
-            status=503,
-            kind="no-relay-key",
-            title="No relay / Keine Weiterleitung",
-            detail="no relay key is unlocked in this API",
-            detail_de="die Stadt kann Schlüsselwechsel gerade nicht weiterleiten",
-        )
     change = SignedChangeOwner(
         body.identity, body.new_owner, body.nonce, body.sig_v,
         bytes.fromhex(body.sig_r[2:]), bytes.fromhex(body.sig_s[2:]),
