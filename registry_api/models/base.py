@@ -12,8 +12,9 @@ refused here, as the ``422 invalid-request`` problem, before any field is valida
 from __future__ import annotations
 
 import math
+import types
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, model_validator
 
@@ -58,7 +59,44 @@ def _utf8(text: str) -> bool:
     return True
 
 
-class RequestBody(BaseModel):
+def _takes_int(annotation: Any) -> bool:
+    """An ``int`` field (``int``, ``int | None``): JSON gives it a number, never true/false/text."""
+    if annotation is int:
+        return True
+    if get_origin(annotation) in (Union, types.UnionType):
+        return int in get_args(annotation) and bool not in get_args(annotation)
+    return False
+
+
+def _takes_ints(annotation: Any) -> bool:
+    if get_origin(annotation) in (Union, types.UnionType):
+        return any(_takes_ints(arg) for arg in get_args(annotation))
+    return get_origin(annotation) is list and _takes_int(get_args(annotation)[0])
+
+
+class ExactNumbers(BaseModel):
+    """A body whose integer fields take JSON numbers only: pydantic's lax mode would read ``true``
+    as 1 and ``"7"`` as 7, so a request outside the documented schema was accepted."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numbers_are_numbers(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        for name, field in cls.model_fields.items():
+            value = data.get(field.alias or name)
+            if _takes_int(field.annotation):
+                values = [value]
+            elif _takes_ints(field.annotation) and isinstance(value, list):
+                values = value
+            else:
+                continue
+            if any(isinstance(v, bool | str) for v in values):
+                raise ValueError(f"{field.alias or name} must be an integer number")
+        return data
+
+
+class RequestBody(ExactNumbers):
     """A request body: any number in it fits RFC 8785 (see the module's docstring)."""
 
     @model_validator(mode="before")

@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from registry_api.models.base import ExactNumbers
+
 HEX32 = r"^0x[0-9a-fA-F]{64}$"
 ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 SIGNATURE = r"^0x[0-9a-fA-F]{130}$"
@@ -17,7 +19,7 @@ SIGNATURE = r"^0x[0-9a-fA-F]{130}$"
 UINT = Field(ge=0, lt=2**63)
 
 
-class PermitIn(BaseModel):
+class PermitIn(ExactNumbers):
     """An EIP-2612 permit of the payer for the contract that pulls the amount."""
 
     value: int = UINT
@@ -25,7 +27,7 @@ class PermitIn(BaseModel):
     signature: str = Field(pattern=SIGNATURE)
 
 
-class FeeOrderIn(BaseModel):
+class FeeOrderIn(ExactNumbers):
     """The ``FeePayment`` message the payer signed."""
 
     payer: str = Field(pattern=ADDRESS)
@@ -36,7 +38,7 @@ class FeeOrderIn(BaseModel):
     deadline: int = UINT
 
 
-class FeePaymentIn(BaseModel):
+class FeePaymentIn(ExactNumbers):
     order: FeeOrderIn
     signature: str = Field(pattern=SIGNATURE)
     permit: PermitIn | None = None
@@ -55,7 +57,7 @@ class FeePaymentOut(BaseModel):
     request_id: str | None = None
 
 
-class ChannelOpenIn(BaseModel):
+class ChannelOpenIn(ExactNumbers):
     """The ``OpenChannel`` terms (``registry_core.payments.wire``), signed by the payer."""
 
     terms: dict[str, Any]
@@ -63,7 +65,7 @@ class ChannelOpenIn(BaseModel):
     permit: PermitIn | None = None
 
 
-class TopUpIn(BaseModel):
+class TopUpIn(ExactNumbers):
     amount: int = UINT
     expires_at: int = Field(ge=0, lt=2**64)
     nonce: str = Field(pattern=HEX32)
@@ -91,7 +93,7 @@ class ChannelOut(BaseModel):
     status_url: str
 
 
-class VoucherIn(BaseModel):
+class VoucherIn(ExactNumbers):
     """``Voucher(bytes32 channelId,uint256 cumulativeAmount)`` signed by the payer."""
 
     channel_id: str = Field(pattern=HEX32)
@@ -109,7 +111,7 @@ class VoucherOut(BaseModel):
     repeated: bool = False
 
 
-class VouchersIn(BaseModel):
+class VouchersIn(ExactNumbers):
     """Several vouchers (of one or many channels), checked in order and committed together."""
 
     vouchers: list[VoucherIn] = Field(min_length=1, max_length=100)
@@ -128,7 +130,7 @@ class VouchersOut(BaseModel):
     accepted: int
 
 
-class CloseIn(BaseModel):
+class CloseIn(ExactNumbers):
     """``CloseChannel(bytes32 channelId,uint256 cumulativeAmount)`` signed by the payer, naming the
     highest voucher the API accepted."""
 

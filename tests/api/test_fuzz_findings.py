@@ -81,6 +81,22 @@ def _raw(api: Api, path: str, body: str, key: str | None = None) -> dict[str, ob
 @pytest.mark.parametrize(
     "path, body",
     [
+        ("/registers/{r}/records/" + RECORD + "/amend", '{"content": {}, "expected_version": true}'),
+        ("/registers/{r}/records/" + RECORD + "/erase", '{"reason": "legal-order", "versions": ["0"]}'),
+        ("/payments/vouchers", '{"vouchers": [{"channel_id": "0x' + "00" * 32 + '", "cumulative_amount": 0, '
+         '"signature": "0x' + "00" * 65 + '", "chain_id": false}]}'),
+    ],
+)  # fmt: skip
+def test_an_integer_field_takes_a_number_not_true_false_or_text(
+    api: Api, path: str, body: str
+) -> None:
+    problem = _raw(api, path.format(r=api.register_id), body)
+    assert "must be an integer number" in str(problem), problem
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
         ("/registers", '{"id": "FUZZBIG", "name": "n", "schema": {"maximum": 1e400}}'),
         ("/registers", '{"id": "FUZZBIG", "name": "n", "schema": {"maximum": 99999999999999999999}}'),
         ("/registers/{r}/records", '{"content": {"n": 126948661393771626496}}'),
