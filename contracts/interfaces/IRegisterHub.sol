@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 /// @title Hub of the city's digitised registers
+/// @dev Over 400 lines only by its NatSpec: one interface, documented call by call.
 /// @notice Registers (id, name, schema hash, owning department) and their records. A record is an
 /// id without meaning (chosen off chain, e.g. random) with ordered versions; each version anchors a
 /// content hash = keccak256(salt ‖ RFC 8785 canonical JSON), never the content itself. No personal

@@ -3,6 +3,9 @@
 Writes answer ``202 Accepted`` with the write's id and status URL: the record and its outbox row
 are committed together, and the department's sender anchors it on chain (``GET /writes/{id}``
 says when). Writes accept an ``Idempotency-Key``.
+
+(Over 400 lines: the register, record write and record read routes still share this module;
+splitting it with ``services/registers.py`` is open work in issue 8.)
 """
 
 from __future__ import annotations
