@@ -47,6 +47,10 @@ def pages_api(
     # Every trust bundle fresh (no 30 s cache): an offline verifier's update right after an
     # issuance must reach it (tests/e2e/test_offline_verifier.py).
     env["CITY_API_TRUST_BUNDLE_MAX_AGE_SECONDS"] = "0"
+    # The session chain's clock may run ahead of the wall clock (the parking test moves it about
+    # an hour on), and a credential's iat is wall-clock time: a window wider than that keeps a
+    # credential issued after the bundle "newer than the bundle".
+    env["CITY_API_TRUST_ANCHOR_WINDOW_SECONDS"] = "10800"
     process = ApiProcess(env=env, log_path=data_dir / "api.log")
     process.start()
     try:
