@@ -3,7 +3,8 @@
 One line is one JSON object (``time``, ``level``, ``logger``, ``message``, ``request_id`` when the
 line was written while a request was handled, ``exception`` with the traceback) or, with
 ``CITY_API_LOG_FORMAT=text``, the same fields as plain text. Request bodies, query strings and
-paths are never logged (they can carry personal data): code logs ids, counts and reasons only.
+paths are never logged (they can carry personal data): code logs ids, counts and reasons only,
+and uvicorn's access log is off.
 
 httpx and httpcore log every JSON-RPC round trip at INFO (the workers poll the chain several
 times a second), so they are held at WARNING.
@@ -25,7 +26,10 @@ request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 QUIET = ("httpx", "httpcore", "hpack", "multipart")
 # uvicorn's own loggers keep their handlers unless told to propagate to ours.
-UVICORN = ("uvicorn", "uvicorn.error", "uvicorn.access")
+UVICORN = ("uvicorn", "uvicorn.error")
+# uvicorn's access log writes each request's raw path and query, which can name a citizen (a DID,
+# a record id): it stays off (``/metrics`` counts requests by route template instead).
+ACCESS = "uvicorn.access"
 
 
 class RequestIdFilter(logging.Filter):
@@ -73,3 +77,7 @@ def configure(fmt: Literal["json", "text"], level: str = "INFO") -> None:
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
+    access = logging.getLogger(ACCESS)
+    access.handlers.clear()
+    access.propagate = False
+    access.disabled = True

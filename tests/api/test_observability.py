@@ -166,7 +166,9 @@ def test_configure_quiets_httpx_and_keeps_other_handlers() -> None:
         ours = [h for h in root.handlers if h.get_name() == logs.HANDLER_NAME]
         assert len(ours) == 1 and kept in root.handlers
         assert logging.getLogger("httpx").getEffectiveLevel() == logging.WARNING
+        assert logging.getLogger("uvicorn.access").disabled  # raw paths can name a citizen
     finally:
+        logging.getLogger("uvicorn.access").disabled = False
         root.removeHandler(kept)
         for handler in [h for h in root.handlers if h.get_name() == logs.HANDLER_NAME]:
             root.removeHandler(handler)

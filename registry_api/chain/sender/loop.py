@@ -67,7 +67,7 @@ class Sender:
         read_engine: Engine | None = None,
         limits: Limits | None = None,
         resend_after: float = 3.0,
-        lease_seconds: float = 15.0,
+        lease_seconds: float = 6.0,
         owner: str | None = None,
         idle_seconds: float = 2.0,
     ) -> None:
