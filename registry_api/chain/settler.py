@@ -127,13 +127,20 @@ class ChannelSettler:
         self.wake = wake
 
     def run(self, stop: threading.Event) -> None:
+        failing = False  # said once when the chain or the store stops answering, not each round
         with RpcClient(self.rpc_url, timeout=10.0) as rpc:
             while not stop.is_set():
                 try:
                     if self.round(rpc):
                         self.idle.busy()
                 except Exception as exc:  # the chain or the store may be away; try again
-                    log.warning("channel settler: %s", exc)
+                    if not failing:
+                        log.warning("channel settler: %s; retrying", str(exc).splitlines()[0])
+                    failing = True
+                else:
+                    if failing:
+                        log.info("channel settler: the node and the store answer again")
+                    failing = False
                 stop.wait(self.idle.idle())
 
     def round(self, rpc: RpcClient) -> int:
