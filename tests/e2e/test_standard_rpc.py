@@ -225,7 +225,7 @@ def _credentials(api_url: str, token: str, database_url: str) -> str:
         drain(database_url)
         status = client.get(f"/credentials/{credential_hash}/status").json()
         assert status["state"] == "revoked", status
-        assert client.get("/trust-bundle").status_code == 200
+        assert client.get("/credentials/trust-bundle").status_code == 200
     return str(credential_hash)
 
 
