@@ -79,6 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN if args.from_parent else handler)
     signal.signal(signal.SIGTERM, handler)
     workers.start()
+    logging.getLogger(__name__).info(
+        "worker %d runs %d sender(s), the indexer and the channel settler",
+        os.getpid(),
+        len(workers.senders),
+    )
     if parent is not None:
         threading.Thread(
             target=_follow_parent,
