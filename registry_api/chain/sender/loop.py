@@ -145,7 +145,8 @@ class Sender:
             self._failures = 0
 
     def _forget(self) -> None:
-        """Another sender may have used the signer meanwhile: re-read nonces from the store."""
+        """Another sender may have used the signer meanwhile: re-read nonces from the store (and
+        stop timing the transactions sent so far: another sender may settle them)."""
         self.nonces.forget()
         self._mined_nonce = None
         self._accepted.clear()
@@ -394,6 +395,8 @@ class Sender:
                 self._refuse(session, refused)
         if refused or taken:
             self.nonces.forget()
+            for answer in [*taken, *(a for a, _ in refused)]:
+                self._accepted.pop(answer.tx.tx_hash, None)  # never anchored under this hash
 
     def _replace(self, session: Session, taken: Sequence[Answer]) -> None:
         """A nonce taken by another transaction: this one can never be mined; plan it again."""
