@@ -61,8 +61,17 @@ def samples(client: TestClient) -> dict[str, list[tuple[dict[str, str], float]]]
     return found
 
 
+def _requests(found: dict[str, list[tuple[dict[str, str], float]]]) -> dict[tuple[str, ...], float]:
+    return {
+        (labels["method"], labels["route"], labels["status"]): value
+        for labels, value in found.get("city_api_requests_total", [])
+    }
+
+
 def test_metrics_count_requests_writes_and_the_chain(client: TestClient) -> None:
     engine = client.app.state.engine  # type: ignore[attr-defined]
+    # The counters live for the whole test session (other modules post too): compare with before.
+    before = _requests(samples(client))
     register_id = "OBS" + secrets.token_hex(3).upper()
     headers = {"X-API-Key": make_key(engine, "FB02", [register_id])}
     created = client.post(
@@ -83,12 +92,9 @@ def test_metrics_count_requests_writes_and_the_chain(client: TestClient) -> None
         what="the worker's anchoring latency",
     )
     assert found["city_write_anchoring_seconds_count"][0][1] >= 1
-    requests = {
-        (labels["method"], labels["route"], labels["status"]): value
-        for labels, value in found["city_api_requests_total"]
-    }
-    assert requests[("POST", "/registers", "202")] == 1
-    assert requests[("GET", "/registers/{register_id}", "200")] == 1
+    requests = _requests(found)
+    for key in [("POST", "/registers", "202"), ("GET", "/registers/{register_id}", "200")]:
+        assert requests[key] - before.get(key, 0.0) == 1
     assert ("GET", "unmatched", "404") in requests  # a raw path is never a label
     assert not any(register_id in route for _, route, _ in requests)
     assert found["city_chain_up"][0][1] == 1 and found["city_store_up"][0][1] == 1
