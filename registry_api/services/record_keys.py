@@ -29,7 +29,7 @@ from registry_api.models.registers import (
     WriteState,
 )
 from registry_api.models.tables import ChainTx, Record, RecordVersion, Register, Write
-from registry_api.services import registers as records
+from registry_api.services import record_validation, record_writes, registers
 from registry_core.hashing import canonical_json
 
 
@@ -64,8 +64,8 @@ def create_keyed_records(
     keys: Sequence[str],
     amend_changed: bool,
 ) -> KeyedWritesAccepted:
-    records.authorize(department=department, register=register)
-    canonical = records.validate_records(register, contents)
+    registers.authorize(department=department, register=register)
+    canonical = record_validation.validate_records(register, contents)
     known = {
         r.external_key: r
         for r in session.exec(
@@ -119,7 +119,7 @@ def create_keyed_records(
         )
     made: dict[int, WriteAccepted] = {}
     if fresh:
-        created = records.create_records(
+        created = record_writes.create_records(
             session=session,
             department=department,
             signer=signer,
@@ -131,7 +131,7 @@ def create_keyed_records(
         )
         made.update(zip(fresh, created, strict=True))
     for index in changed:
-        made[index] = records.append_version(
+        made[index] = record_writes.append_version(
             session=session,
             department=department,
             signer=signer,

@@ -52,7 +52,7 @@ from registry_api.models.registers import (
     WritePublic,
     WritesAccepted,
 )
-from registry_api.services import record_keys
+from registry_api.services import record_keys, record_reads, record_writes
 from registry_api.services import registers as service
 from registry_api.services.writes import refuse_suspended
 
@@ -264,7 +264,7 @@ def get_register(register_id: RegisterIdPath, session: ReadSessionDep) -> Any:
 def create_record(register_id: RegisterIdPath, record_in: RecordCreate, writer: WriterDep) -> Any:
     def action() -> BaseModel:
         register = service.get_register(session=writer.read_session, register_id=register_id)
-        (write,) = service.create_records(
+        (write,) = record_writes.create_records(
             session=writer.session,
             department=writer.department,
             signer=writer.signer,
@@ -329,7 +329,7 @@ def create_records_bulk(
                 keys=bulk_in.keys,
                 amend_changed=bulk_in.amend_changed,
             )
-        writes = service.create_records(
+        writes = record_writes.create_records(
             session=writer.session,
             department=writer.department,
             signer=writer.signer,
@@ -362,7 +362,7 @@ def list_records(
 ) -> Any:
     register = service.get_register(session=session, register_id=register_id)
     service.authorize(department=department, register=register)
-    return service.list_records(
+    return record_reads.list_records(
         session=session,
         register=register,
         status=status,
@@ -389,8 +389,8 @@ def get_record(
 ) -> Any:
     register = service.get_register(session=session, register_id=register_id)
     service.authorize(department=department, register=register)
-    record = service.get_record(session=session, register=register, record_id=record_id)
-    return service.record_public(
+    record = record_reads.get_record(session=session, register=register, record_id=record_id)
+    return record_reads.record_public(
         session=session,
         record=record,
         rpc=rpc if chain else None,
@@ -410,7 +410,7 @@ def _append_version(
 
     def action() -> BaseModel:
         register = service.get_register(session=writer.session, register_id=register_id)
-        return service.append_version(
+        return record_writes.append_version(
             session=writer.session,
             department=writer.department,
             signer=writer.signer,
@@ -462,7 +462,7 @@ def erase_record(
 ) -> Any:
     def action() -> BaseModel:
         register = service.get_register(session=writer.session, register_id=register_id)
-        writes = service.erase_record(
+        writes = record_writes.erase_record(
             session=writer.session,
             department=writer.department,
             signer=writer.signer,
@@ -487,4 +487,4 @@ def get_write(
     session: ReadSessionDep,
     department: CurrentDepartment,
 ) -> Any:
-    return service.get_write(session=session, department=department, write_id=write_id)
+    return record_reads.get_write(session=session, department=department, write_id=write_id)
