@@ -13,13 +13,13 @@ import secrets
 from sqlmodel import Session, col, select
 
 from registry_api.chain import hub
+from registry_api.chain.node import Node
 from registry_api.core.errors import RegistryError, contract_problem
 from registry_api.core.security import Department
 from registry_api.models.registers import RegisterCreate, RegisterPublic, WriteAccepted
 from registry_api.models.tables import Register, Write
 from registry_api.services.record_validation import canonicalise, schema_hash
 from registry_core.manifest import DeploymentManifest
-from registry_core.rpc import RpcClient
 from registry_core.schemas import SchemaInvalidError, validator_for
 
 
@@ -105,7 +105,7 @@ def authorize(*, department: Department, register: Register) -> None:
 
 
 def check_register_on_chain(
-    *, rpc: RpcClient, manifest: DeploymentManifest, department: Department, signer: str,
+    *, rpc: Node, manifest: DeploymentManifest, department: Department, signer: str,
     register_in: RegisterCreate,
 ) -> None:  # fmt: skip
     """Refuse a new register the chain would refuse (its custom error as a problem), before
