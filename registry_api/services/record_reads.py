@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, or_
@@ -34,6 +35,48 @@ def get_record(*, session: Session, register: Register, record_id: str) -> Recor
             detail=f"register {register.id} has no record {record_id}",
         )
     return record
+
+
+def versions_of(session: Session, record_ids: Sequence[str]) -> dict[str, list[RecordVersion]]:
+    """Each record's versions in order, in one query."""
+    found: dict[str, list[RecordVersion]] = {rid: [] for rid in record_ids}
+    if record_ids:
+        rows = session.exec(
+            select(RecordVersion)
+            .where(col(RecordVersion.record_id).in_(record_ids))
+            .order_by(col(RecordVersion.record_id), col(RecordVersion.version_index))
+        ).all()
+        for row in rows:
+            found[row.record_id].append(row)
+    return found
+
+
+def transactions(session: Session, writes: Iterable[Write]) -> dict[int | None, ChainTx]:
+    """The transactions that carry these writes (a write not yet sent has none), in one query."""
+    tx_ids = [w.tx_id for w in writes if w.tx_id is not None]
+    return {t.id: t for t in session.exec(select(ChainTx).where(col(ChainTx.id).in_(tx_ids))).all()}
+
+
+def anchoring(
+    session: Session, write_ids: Sequence[str]
+) -> dict[str, tuple[Write, ChainTx | None]]:
+    """Each write by id with its transaction (``None`` until sent), in two queries."""
+    writes = session.exec(select(Write).where(col(Write.id).in_(list(write_ids)))).all()
+    txs = transactions(session, writes)
+    return {w.id: (w, txs.get(w.tx_id) if w.tx_id is not None else None) for w in writes}
+
+
+def stored_fields(version: RecordVersion) -> dict[str, Any]:
+    """What a read shows of a stored version (the record's answer and the archive's alike)."""
+    return {
+        "version_index": version.version_index,
+        "status": version.status,
+        "content": version.content,
+        "salt": version.salt,
+        "content_hash": version.content_hash,
+        "previous_hash": version.previous_hash,
+        "erasure_reason": version.erasure_reason,
+    }
 
 
 def write_public(write: Write, tx: ChainTx | None) -> WritePublic:
@@ -132,30 +175,14 @@ def record_public(
     rpc: Node | None,
     manifest: DeploymentManifest | None,
 ) -> RecordPublic:
-    versions = session.exec(
-        select(RecordVersion)
-        .where(RecordVersion.record_id == record.id)
-        .order_by(col(RecordVersion.version_index))
-    ).all()
-    write_ids = [v.write_id for v in versions]
-    writes = {
-        w.id: w for w in session.exec(select(Write).where(col(Write.id).in_(write_ids))).all()
-    }
-    tx_ids = [w.tx_id for w in writes.values() if w.tx_id is not None]
-    txs = {t.id: t for t in session.exec(select(ChainTx).where(col(ChainTx.id).in_(tx_ids))).all()}
+    versions = versions_of(session, [record.id])[record.id]
+    anchors = anchoring(session, [v.write_id for v in versions])
     items: list[VersionPublic] = []
     for version in versions:
-        write = writes[version.write_id]
-        tx = txs.get(write.tx_id) if write.tx_id is not None else None
+        write, tx = anchors[version.write_id]
         items.append(
             VersionPublic(
-                version_index=version.version_index,
-                status=version.status,
-                content=version.content,
-                salt=version.salt,
-                content_hash=version.content_hash,
-                previous_hash=version.previous_hash,
-                erasure_reason=version.erasure_reason,
+                **stored_fields(version),
                 write=write_public(write, tx),
                 leaf=write.leaf,
                 proof=write.proof,

@@ -84,6 +84,16 @@ def get_register(*, session: Session, register_id: str) -> Register:
     return register
 
 
+def _refuse_out_of_scope(department: Department, register_id: str, *, use: str) -> None:
+    if not department.may_use(register_id):
+        raise RegistryError(
+            status=403,
+            kind="register-out-of-scope",
+            title="The API key is not scoped to this register",
+            detail=f"this API key of {department.code} may not {use} register {register_id}",
+        )
+
+
 def authorize(*, department: Department, register: Register) -> None:
     if register.department != department.code:
         raise RegistryError(
@@ -95,13 +105,7 @@ def authorize(*, department: Department, register: Register) -> None:
                 f"this API key belongs to {department.code}"
             ),
         )
-    if not department.may_use(register.id):
-        raise RegistryError(
-            status=403,
-            kind="register-out-of-scope",
-            title="The API key is not scoped to this register",
-            detail=f"this API key of {department.code} may not use register {register.id}",
-        )
+    _refuse_out_of_scope(department, register.id, use="use")
 
 
 def check_register_on_chain(
@@ -121,13 +125,7 @@ def check_register_on_chain(
 def create_register(
     *, session: Session, department: Department, signer: str, register_in: RegisterCreate
 ) -> WriteAccepted:
-    if not department.may_use(register_in.id):
-        raise RegistryError(
-            status=403,
-            kind="register-out-of-scope",
-            title="The API key is not scoped to this register",
-            detail=f"this API key of {department.code} may not create register {register_in.id}",
-        )
+    _refuse_out_of_scope(department, register_in.id, use="create")
     try:
         validator_for(register_in.record_schema)
     except SchemaInvalidError as exc:
