@@ -35,6 +35,7 @@ from sqlmodel import Session, col, select
 from registry_api.chain import credential_status
 from registry_api.chain.directory import DepartmentStatusCache
 from registry_api.chain.keys import SigningKey
+from registry_api.chain.node import Node
 from registry_api.chain.outbox import WriteState, new_write
 from registry_api.chain.planning.credentials import (
     BATCH,
@@ -67,7 +68,6 @@ from registry_core.issuance import CredentialRequest, IssuanceError, Issuer, cre
 from registry_core.manifest import DeploymentManifest
 from registry_core.merkle import MerkleTree
 from registry_core.qr import QrRenderer, encode_payload, proof_levels_that_fit
-from registry_core.rpc import RpcClient
 from registry_core.vc import BatchProof, Envelope, credential_hash
 from registry_core.verification import STATES, ChainSource
 
@@ -109,7 +109,7 @@ class CredentialService:
 
     # ---- issuing -----------------------------------------------------------------------------
 
-    def issuer(self, department: str, *, rpc: RpcClient, manifest: DeploymentManifest) -> Issuer:
+    def issuer(self, department: str, *, rpc: Node, manifest: DeploymentManifest) -> Issuer:
         key = self.keys.get(department)
         if key is None:
             raise problem(
@@ -131,7 +131,7 @@ class CredentialService:
         return make_did(identity or (key.address if key else "0x" + "00" * 20), manifest.chain_id)
 
     def _refuse_early(
-        self, rpc: RpcClient, manifest: DeploymentManifest, department: str, signer: str, code: str
+        self, rpc: Node, manifest: DeploymentManifest, department: str, signer: str, code: str
     ) -> None:
         """403 for a suspended department, 409 if the chain would not anchor this type."""
         refuse_suspended(self.departments, rpc, manifest, department)
@@ -157,7 +157,7 @@ class CredentialService:
         session: Session,
         *,
         department: str,
-        rpc: RpcClient,
+        rpc: Node,
         manifest: DeploymentManifest,
         code: str,
         requests: Sequence[CredentialRequest],
@@ -327,7 +327,7 @@ class CredentialService:
         session: Session,
         *,
         department: str,
-        rpc: RpcClient,
+        rpc: Node,
         manifest: DeploymentManifest,
         action: str,
         digest: bytes,
@@ -384,7 +384,7 @@ class CredentialService:
         self,
         session: Session,
         *,
-        rpc: RpcClient,
+        rpc: Node,
         manifest: DeploymentManifest,
         digest: bytes,
         department: str | None = None,
@@ -434,7 +434,7 @@ class CredentialService:
 
     # ---- verification and DIDs ----------------------------------------------------
 
-    def source(self, *, rpc: RpcClient, manifest: DeploymentManifest) -> ChainSource:
+    def source(self, *, rpc: Node, manifest: DeploymentManifest) -> ChainSource:
         """The online verifier's source; its caches live as long as the deployment."""
         with self._guard:
             current = self._source
@@ -446,7 +446,7 @@ class CredentialService:
             return current
 
     def resolve_did(
-        self, *, rpc: RpcClient, manifest: DeploymentManifest, did: str, block: int | None
+        self, *, rpc: Node, manifest: DeploymentManifest, did: str, block: int | None
     ) -> dict[str, Any]:
         try:
             return self.source(rpc=rpc, manifest=manifest).resolver.resolution_result(

@@ -10,12 +10,12 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from registry_api.chain import did_registry, outbox
+from registry_api.chain.node import Node
 from registry_api.core.errors import RegistryError
 from registry_api.models.tables import Write
 from registry_core.did import parse_did
 from registry_core.erc1056 import SignedChangeError, SignedChangeOwner
 from registry_core.manifest import DeploymentManifest
-from registry_core.rpc import RpcClient
 
 KIND = "did-change-owner"
 RELAY_DEPARTMENT = "CITY"  # relayed writes belong to no department
@@ -32,7 +32,7 @@ def _refused(status: int, kind: str, en: str, de: str) -> RegistryError:
 
 
 def erc1056_state(
-    rpc: RpcClient, manifest: DeploymentManifest, *, did: str, owner: str
+    rpc: Node, manifest: DeploymentManifest, *, did: str, owner: str
 ) -> dict[str, Any]:
     """What a signed change of ``did`` needs: the registry, the DID's owner and its nonce."""
     return {
@@ -47,7 +47,7 @@ def erc1056_state(
 def relay_change_owner(
     session: Session,
     *,
-    rpc: RpcClient,
+    rpc: Node,
     manifest: DeploymentManifest,
     relay: str | None,
     did: str,

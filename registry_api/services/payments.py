@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from registry_api.chain import outbox
 from registry_api.chain import payments as chain
+from registry_api.chain.node import Node
 from registry_api.chain.payments import account as account
 from registry_api.chain.payments import channels_domain_of as channels_domain_of
 from registry_api.chain.payments import fee_service as fee_service
@@ -54,7 +55,6 @@ from registry_core.payments.types import (
     FEE_SCHEDULE_CONTRACT,
 )
 from registry_core.payments.wire import hex0x, permit_call, request_ref, terms_from_json, unhex
-from registry_core.rpc import RpcClient
 
 WRITE_URL = "/writes/{}"
 PAID, PENDING = "paid", "pending"
@@ -66,7 +66,7 @@ def _permit(permit: PermitIn | None) -> tuple[int, int, int, bytes, bytes]:
     return permit_call(permit.value, permit.deadline, unhex(permit.signature))
 
 
-def _refuse_dry_run(rpc: RpcClient, manifest: DeploymentManifest, name: str, data: bytes) -> None:
+def _refuse_dry_run(rpc: Node, manifest: DeploymentManifest, name: str, data: bytes) -> None:
     decoded = chain.dry_run(rpc, manifest, name, data)
     if decoded is not None:
         raise contract_problem(decoded, name)
@@ -90,7 +90,7 @@ def _chain_refused(error: str | None) -> Exception:
 
 
 def relay_fee(
-    session: Session, *, rpc: RpcClient, manifest: DeploymentManifest, relay: str,
+    session: Session, *, rpc: Node, manifest: DeploymentManifest, relay: str,
     body: FeePaymentIn, now: int,
 ) -> FeePaymentOut:  # fmt: skip
     """Dry-run the payer's ``payFee`` and add it to the outbox (the caller commits)."""
@@ -148,9 +148,7 @@ def fee_outcome(session: Session, write_id: str) -> tuple[int, FeePaymentOut] | 
     return 201, _fee_out(row, PAID)
 
 
-def fee_due(
-    rpc: RpcClient, manifest: DeploymentManifest, settings: Settings, type_code: str
-) -> bool:
+def fee_due(rpc: Node, manifest: DeploymentManifest, settings: Settings, type_code: str) -> bool:
     """Whether issuing ``type_code`` waits for a fee receipt (``CITY_API_FEE_TYPES``)."""
     if settings.fee_types is not None:
         return type_code in settings.fee_types
@@ -202,7 +200,7 @@ def channel_out(row: PaymentChannelRow) -> ChannelOut:
 
 
 def open_channel(
-    session: Session, *, rpc: RpcClient, manifest: DeploymentManifest, relay: str,
+    session: Session, *, rpc: Node, manifest: DeploymentManifest, relay: str,
     body: ChannelOpenIn, now: int,
 ) -> ChannelOut:  # fmt: skip
     """Dry-run the payer's ``open`` and add it to the outbox with the channel's row."""
@@ -264,7 +262,7 @@ def channel_outcome(session: Session, channel_id: str, write_id: str, *, now: in
 
 
 def top_up(
-    session: Session, *, rpc: RpcClient, manifest: DeploymentManifest, relay: str,
+    session: Session, *, rpc: Node, manifest: DeploymentManifest, relay: str,
     channel_id: str, body: TopUpIn, now: int,
 ) -> ChannelOut:  # fmt: skip
     row = channel(session, channel_id, now=now)

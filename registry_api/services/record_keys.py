@@ -28,22 +28,9 @@ from registry_api.models.registers import (
     WritesStatus,
     WriteState,
 )
-from registry_api.models.tables import ChainTx, Record, RecordVersion, Register, Write
-from registry_api.services import registers as records
+from registry_api.models.tables import Record, RecordVersion, Register, Write
+from registry_api.services import record_reads, record_validation, record_writes, registers
 from registry_core.hashing import canonical_json
-
-
-def _versions_of(session: Session, record_ids: Sequence[str]) -> dict[str, list[RecordVersion]]:
-    found: dict[str, list[RecordVersion]] = {rid: [] for rid in record_ids}
-    if record_ids:
-        rows = session.exec(
-            select(RecordVersion)
-            .where(col(RecordVersion.record_id).in_(record_ids))
-            .order_by(col(RecordVersion.record_id), col(RecordVersion.version_index))
-        ).all()
-        for row in rows:
-            found[row.record_id].append(row)
-    return found
 
 
 def _content_version(versions: list[RecordVersion]) -> RecordVersion | None:
@@ -64,8 +51,8 @@ def create_keyed_records(
     keys: Sequence[str],
     amend_changed: bool,
 ) -> KeyedWritesAccepted:
-    records.authorize(department=department, register=register)
-    canonical = records.validate_records(register, contents)
+    registers.authorize(department=department, register=register)
+    canonical = record_validation.validate_records(register, contents)
     known = {
         r.external_key: r
         for r in session.exec(
@@ -74,7 +61,7 @@ def create_keyed_records(
             .where(col(Record.external_key).in_(list(keys)))
         ).all()
     }
-    versions = _versions_of(session, [r.id for r in known.values()])
+    versions = record_reads.versions_of(session, [r.id for r in known.values()])
     fresh: list[int] = []
     changed: list[int] = []
     unchanged: dict[int, str] = {}
@@ -119,7 +106,7 @@ def create_keyed_records(
         )
     made: dict[int, WriteAccepted] = {}
     if fresh:
-        created = records.create_records(
+        created = record_writes.create_records(
             session=session,
             department=department,
             signer=signer,
@@ -131,7 +118,7 @@ def create_keyed_records(
         )
         made.update(zip(fresh, created, strict=True))
     for index in changed:
-        made[index] = records.append_version(
+        made[index] = record_writes.append_version(
             session=session,
             department=department,
             signer=signer,
@@ -165,8 +152,7 @@ def writes_status(*, session: Session, department: Department, ids: Sequence[str
     writes = session.exec(
         select(Write).where(col(Write.id).in_(list(ids))).where(Write.department == department.code)
     ).all()
-    tx_ids = [w.tx_id for w in writes if w.tx_id is not None]
-    txs = {t.id: t for t in session.exec(select(ChainTx).where(col(ChainTx.id).in_(tx_ids))).all()}
+    txs = record_reads.transactions(session, writes)
     data = []
     for write in writes:
         tx = txs.get(write.tx_id) if write.tx_id is not None else None
@@ -198,30 +184,18 @@ def archive(
         .offset(offset)
         .limit(limit)
     ).all()
-    versions = _versions_of(session, [r.id for r in page])
-    write_ids = [v.write_id for vs in versions.values() for v in vs]
-    writes = {
-        w.id: w for w in session.exec(select(Write).where(col(Write.id).in_(write_ids))).all()
-    }
-    tx_ids = [w.tx_id for w in writes.values() if w.tx_id is not None]
-    txs = {t.id: t for t in session.exec(select(ChainTx).where(col(ChainTx.id).in_(tx_ids))).all()}
+    versions = record_reads.versions_of(session, [r.id for r in page])
+    anchors = record_reads.anchoring(session, [v.write_id for vs in versions.values() for v in vs])
     data = []
     for record in page:
         items = versions[record.id][-1:] if latest_only else versions[record.id]
         archived = []
         for version in items:
-            write = writes[version.write_id]
-            tx = txs.get(write.tx_id) if write.tx_id is not None else None
+            write, tx = anchors[version.write_id]
             anchored = write.status == "anchored"
             archived.append(
                 ArchivedVersion(
-                    version_index=version.version_index,
-                    status=version.status,
-                    content=version.content,
-                    salt=version.salt,
-                    content_hash=version.content_hash,
-                    previous_hash=version.previous_hash,
-                    erasure_reason=version.erasure_reason,
+                    **record_reads.stored_fields(version),
                     write_status=write.status,
                     tx_hash=tx.tx_hash if tx is not None else None,
                     block_number=tx.block_number if tx is not None and anchored else None,

@@ -17,12 +17,12 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
+from registry_api.chain.node import Node
 from registry_api.chain.planning.credentials import STATUS_REGISTRY
 from registry_api.core.config import Settings
 from registry_api.core.errors import RegistryError
 from registry_core.keystore import Keystore
 from registry_core.manifest import DeploymentManifest
-from registry_core.rpc import RpcClient
 from registry_core.trust import build_trust_bundle, make_delta
 
 
@@ -46,7 +46,7 @@ class TrustBundleService:
             return self._signer
 
     def bundle(
-        self, *, rpc: RpcClient, manifest: DeploymentManifest, min_block: int = 0
+        self, *, rpc: Node, manifest: DeploymentManifest, min_block: int = 0
     ) -> dict[str, Any]:
         """The cached bundle, rebuilt when older than the cache time or than ``min_block``."""
         signer = self.signer()
@@ -68,9 +68,7 @@ class TrustBundleService:
         self._bundle = (time.monotonic(), status, bundle)
         return bundle
 
-    def delta(
-        self, *, rpc: RpcClient, manifest: DeploymentManifest, since_block: int
-    ) -> dict[str, Any]:
+    def delta(self, *, rpc: Node, manifest: DeploymentManifest, since_block: int) -> dict[str, Any]:
         """What changed since ``since_block``, signed; 409 if that block is newer than the chain."""
         bundle = self.bundle(rpc=rpc, manifest=manifest, min_block=since_block)
         if since_block > int(bundle["as_of_block"]):

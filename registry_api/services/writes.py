@@ -10,14 +10,14 @@ accepted and queues (the sender fails it with the reason if the department is su
 from __future__ import annotations
 
 from registry_api.chain.directory import DepartmentStatusCache
+from registry_api.chain.node import Node
 from registry_api.core.errors import RegistryError
 from registry_core.errors import RegistryCoreError, RpcError
 from registry_core.manifest import DeploymentManifest
-from registry_core.rpc import RpcClient
 
 
 def refuse_suspended(
-    cache: DepartmentStatusCache, rpc: RpcClient, manifest: DeploymentManifest, department: str
+    cache: DepartmentStatusCache, rpc: Node, manifest: DeploymentManifest, department: str
 ) -> None:
     try:
         active = cache.active(rpc, manifest, department)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "registry_api"
 HTTP = ("fastapi", "starlette", "httpx")
+RPC = ("registry_core.rpc",)
 
 
 def _imports(path: Path) -> set[str]:
@@ -33,15 +34,32 @@ def _breaches(folder: str, forbidden: tuple[str, ...]) -> dict[str, list[str]]:
     return found
 
 
+def _rpc_calls(path: Path) -> list[str]:
+    """Calls of a method of a JSON-RPC handle (``rpc.batch(...)``, ``self.rpc.call(...)``)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            name = owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", None)
+            if name == "rpc":
+                found.append(f"{path.name}:{node.lineno} rpc.{node.func.attr}")
+    return found
+
+
 def test_routes_use_only_http_and_services() -> None:
     routes = tuple(
         f"registry_api.api.routes.{p.stem}" for p in (PACKAGE / "api" / "routes").glob("*.py")
     )
-    assert _breaches("api/routes", ("registry_api.chain", *routes)) == {}
+    assert _breaches("api/routes", ("registry_api.chain", "registry_api.core.db", *routes)) == {}
 
 
-def test_services_know_no_http() -> None:
-    assert _breaches("services", (*HTTP, "registry_api.api")) == {}
+def test_services_know_no_http_and_no_rpc() -> None:
+    assert _breaches("services", (*HTTP, *RPC, "registry_api.api")) == {}
+
+
+def test_services_do_no_json_rpc_themselves() -> None:
+    """A service hands the node to ``chain/`` (or a core reader); it never calls it."""
+    assert [c for p in sorted((PACKAGE / "services").rglob("*.py")) for c in _rpc_calls(p)] == []
 
 
 def test_models_import_no_layer_above_or_beside() -> None:
@@ -55,3 +73,4 @@ def test_the_walk_sees_imports() -> None:
     """The walk finds a known import, so the tests above cannot pass by finding nothing."""
     imports = _imports(PACKAGE / "services" / "payments.py")
     assert any(name.startswith("registry_api.chain") for name in imports)
+    assert _rpc_calls(PACKAGE / "chain" / "record_status.py") != []

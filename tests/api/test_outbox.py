@@ -24,6 +24,7 @@ from registry_api.core.db import session_scope
 from registry_api.core.security import Department
 from registry_api.main import create_app
 from registry_api.models.tables import ChainTx, Write
+from registry_api.services import record_writes
 from registry_api.services import registers as service
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
@@ -203,7 +204,7 @@ def test_calls_that_run_out_of_gas_are_planned_again_alone_with_more_gas(
     assert register["status"] == "anchored", register
     with session_scope(api.state.engine) as session:  # one commit: one round, one tryEach
         department = Department(code=api.department, key_id="test", registers=frozenset({"*"}))
-        accepted = service.create_records(
+        accepted = record_writes.create_records(
             session=session,
             department=department,
             signer=api.signer,

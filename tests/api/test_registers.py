@@ -27,6 +27,7 @@ from registry_api.models.tables import (
     RecordVersion,
     Write,
 )
+from registry_api.services import record_writes
 from registry_api.services import registers as service
 from registry_core.merkle import verify
 from tests.api.conftest import PASSPHRASE, Departments, make_key, problem_of
@@ -257,7 +258,7 @@ def test_single_writes_share_a_transaction_and_a_failing_call_fails_alone(api: A
     department = Department(code="FB02", key_id="test", registers=frozenset({"*"}))
     with session_scope(api.engine) as session:  # one commit: the sender sees all three at once
         register = service.get_register(session=session, register_id=api.register_id)
-        accepted = service.create_records(
+        accepted = record_writes.create_records(
             session=session,
             department=department,
             signer=signer,

@@ -2,38 +2,33 @@
 
 Writes answer ``202 Accepted`` with the write's id and status URL: the record and its outbox row
 are committed together, and the department's sender anchors it on chain (``GET /writes/{id}``
-says when). Writes accept an ``Idempotency-Key``.
-
-(Over 400 lines: the register, record write and record read routes still share this module;
-splitting it with ``services/registers.py`` is open work in issue 8.)
+says when). Writes accept an ``Idempotency-Key``. Their write dependency and documented problem
+answers live in ``api/register_writes.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 
-from registry_api.api import idempotency
 from registry_api.api.deps import (
     CurrentDepartment,
-    IdempotencyKey,
     ManifestDep,
     Offset,
     ReadSessionDep,
     RpcDep,
-    SessionDep,
     SettingsDep,
-    SignerDep,
 )
-from registry_api.core.errors import PROBLEM_BASE, PROBLEM_JSON, RegistryError
-from registry_api.core.security import Department
+from registry_api.api.register_writes import (
+    AUTH_PROBLEMS,
+    WRITE_PROBLEMS,
+    RegisterWriter,
+    WriterDep,
+    problem_example,
+)
+from registry_api.core.errors import RegistryError
 from registry_api.models.registers import (
     RECORD_ID_PATTERN,
     REGISTER_ID_PATTERN,
@@ -52,153 +47,13 @@ from registry_api.models.registers import (
     WritePublic,
     WritesAccepted,
 )
-from registry_api.services import record_keys
+from registry_api.services import record_keys, record_reads, record_writes
 from registry_api.services import registers as service
-from registry_api.services.writes import refuse_suspended
 
 router = APIRouter(tags=["registers"])
 
-
-def _problem_example(status: int, kind: str, title: str, detail: str) -> dict[str, Any]:
-    return {
-        "description": title,
-        "content": {
-            PROBLEM_JSON: {
-                "example": {
-                    "type": PROBLEM_BASE + kind,
-                    "title": title,
-                    "status": status,
-                    "detail": detail,
-                    "instance": "/registers/TRADE/records",
-                }
-            }
-        },
-    }
-
-
-AUTH_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    401: _problem_example(
-        401,
-        "invalid-api-key",
-        "The API key is not valid",
-        "the X-API-Key header does not hold a valid, unrevoked API key",
-    ),
-    403: _problem_example(
-        403,
-        "wrong-department",
-        "The register belongs to another department",
-        "register TRADE is owned by department FB02; this API key belongs to FB33",
-    ),
-    404: _problem_example(
-        404, "unknown-register", "Unknown register", "there is no register 'TRADES'"
-    ),
-}
-WRITE_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    **AUTH_PROBLEMS,
-    409: _problem_example(
-        409,
-        "record-not-active",
-        "The record takes no new versions",
-        "record 0x… is closed; it takes no new versions",
-    ),
-    422: _problem_example(
-        422,
-        "schema-violation",
-        "The record does not follow the register's schema",
-        "1 schema violation(s) against register TRADE; first: /legal_form: 'Ltd' is not one of […]",
-    ),
-    503: _problem_example(
-        503,
-        "no-signing-key",
-        "The department cannot sign writes",
-        "no signing key of department FB32 is unlocked in this API",
-    ),
-}
-
 RegisterIdPath = Annotated[str, Path(pattern=REGISTER_ID_PATTERN, examples=["TRADE"])]
 RecordIdPath = Annotated[str, Path(pattern=RECORD_ID_PATTERN)]
-
-
-@dataclass(frozen=True)
-class _Writer:
-    """A department's write request: its store sessions, chain signer and Idempotency-Key."""
-
-    request: Request
-    session: Session
-    read_session: Session
-    department: Department
-    signer: str
-    key: str | None
-
-    def accept(self, body: BaseModel, action: Callable[[], BaseModel]) -> JSONResponse:
-        """Run a write; commit it with its idempotency entry; wake the department's sender."""
-        code = self.department.code
-        fingerprint = idempotency.fingerprint(self.request, body) if self.key else ""
-        if self.key:
-            stored = idempotency.replay_stored(
-                self.read_session, department=code, key=self.key, fingerprint=fingerprint
-            )
-            if stored is not None:
-                return stored
-        refuse_suspended(
-            self.request.app.state.departments,
-            self.request.app.state.rpc,
-            self.request.app.state.manifests.load(self.request.app.state.rpc.chain_id()),
-            code,
-        )
-        result = action()
-        # With a key the answer is stored with the write; without one it is built after the
-        # commit, outside the store's write lock.
-        payload: dict[str, Any] | None = None
-        if self.key:
-            payload = result.model_dump(mode="json")
-            idempotency.add(
-                self.session,
-                department=code,
-                key=self.key,
-                fingerprint=fingerprint,
-                status_code=202,
-                body=payload,
-            )
-        try:
-            self.session.commit()
-        except IntegrityError:
-            self.session.rollback()
-            if self.key:
-                stored = idempotency.replay_stored(
-                    self.session, department=code, key=self.key, fingerprint=fingerprint
-                )
-                if stored is not None:
-                    return stored
-            raise RegistryError(
-                status=409,
-                kind="concurrent-write",
-                title="Another write changed the record at the same time",
-                detail="a concurrent write to the same record won; read the record and try again",
-            ) from None
-        workers = getattr(self.request.app.state, "workers", None)
-        if workers is not None:
-            workers.wake(code)
-        if payload is None:
-            payload = result.model_dump(mode="json")
-        headers = {}
-        if isinstance(result, WriteAccepted):
-            headers["Location"] = result.status_url
-        return idempotency.OrjsonResponse(payload, status_code=202, headers=headers)
-
-
-def _writer(
-    request: Request,
-    session: SessionDep,
-    read_session: ReadSessionDep,
-    department: CurrentDepartment,
-    signer: SignerDep,
-    idempotency_key: IdempotencyKey = None,
-) -> _Writer:
-    return _Writer(request, session, read_session, department, signer, idempotency_key)
-
-
-WriterDep = Annotated[_Writer, Depends(_writer)]
 
 
 @router.post(
@@ -264,7 +119,7 @@ def get_register(register_id: RegisterIdPath, session: ReadSessionDep) -> Any:
 def create_record(register_id: RegisterIdPath, record_in: RecordCreate, writer: WriterDep) -> Any:
     def action() -> BaseModel:
         register = service.get_register(session=writer.read_session, register_id=register_id)
-        (write,) = service.create_records(
+        (write,) = record_writes.create_records(
             session=writer.session,
             department=writer.department,
             signer=writer.signer,
@@ -284,14 +139,14 @@ def create_record(register_id: RegisterIdPath, record_in: RecordCreate, writer: 
     summary="Create many records at once (anchored in Merkle batches), optionally by key",
     responses={
         **WRITE_PROBLEMS,
-        409: _problem_example(
+        409: problem_example(
             409,
             "record-key-changed",
             "Records with these keys exist with other content",
             "1 key(s) exist in register TRADE with other content or take no new versions; "
             "first: record 3, key 'GA-2019-0017' (changed). Send them with amend_changed …",
         ),
-        413: _problem_example(
+        413: problem_example(
             413,
             "bulk-too-large",
             "Too many records in one request",
@@ -329,7 +184,7 @@ def create_records_bulk(
                 keys=bulk_in.keys,
                 amend_changed=bulk_in.amend_changed,
             )
-        writes = service.create_records(
+        writes = record_writes.create_records(
             session=writer.session,
             department=writer.department,
             signer=writer.signer,
@@ -362,7 +217,7 @@ def list_records(
 ) -> Any:
     register = service.get_register(session=session, register_id=register_id)
     service.authorize(department=department, register=register)
-    return service.list_records(
+    return record_reads.list_records(
         session=session,
         register=register,
         status=status,
@@ -389,8 +244,8 @@ def get_record(
 ) -> Any:
     register = service.get_register(session=session, register_id=register_id)
     service.authorize(department=department, register=register)
-    record = service.get_record(session=session, register=register, record_id=record_id)
-    return service.record_public(
+    record = record_reads.get_record(session=session, register=register, record_id=record_id)
+    return record_reads.record_public(
         session=session,
         record=record,
         rpc=rpc if chain else None,
@@ -399,7 +254,7 @@ def get_record(
 
 
 def _append_version(
-    writer: _Writer,
+    writer: RegisterWriter,
     register_id: str,
     record_id: str,
     version_in: RecordAmend | RecordClose,
@@ -410,7 +265,7 @@ def _append_version(
 
     def action() -> BaseModel:
         register = service.get_register(session=writer.session, register_id=register_id)
-        return service.append_version(
+        return record_writes.append_version(
             session=writer.session,
             department=writer.department,
             signer=writer.signer,
@@ -462,7 +317,7 @@ def erase_record(
 ) -> Any:
     def action() -> BaseModel:
         register = service.get_register(session=writer.session, register_id=register_id)
-        writes = service.erase_record(
+        writes = record_writes.erase_record(
             session=writer.session,
             department=writer.department,
             signer=writer.signer,
@@ -487,4 +342,4 @@ def get_write(
     session: ReadSessionDep,
     department: CurrentDepartment,
 ) -> Any:
-    return service.get_write(session=session, department=department, write_id=write_id)
+    return record_reads.get_write(session=session, department=department, write_id=write_id)
