@@ -173,7 +173,7 @@ def test_migration_0009_seals_existing_plaintext(tmp_path: Path) -> None:
     config.attributes["data_keys"] = store
     command.downgrade(config, "0008")
     with engine.connect() as connection:
-        back = connection.execute(sa.text("SELECT content FROM record_version ORDER BY 1")).all()
+        back = connection.execute(sa.text("SELECT content FROM record_version ORDER BY version_index")).all()
     assert back[0].content is not None and "Printen" in back[0].content
     engine.dispose()
     store.close()
