@@ -14,7 +14,7 @@ DEMO_PASSPHRASE = "demo-city-not-a-secret"  # noqa: S105
 # Development only, likewise: the key-encryption key that wraps the demo's record data keys
 # (base64 of 32 bytes, sha256 of "demo-city-record-kek-not-a-secret"). Refused in production.
 DEMO_RECORD_KEK_ID = "demo"
-DEMO_RECORD_KEK = "jdscZzG55pgvVlbbSeixMr26fgvDXVTakrSoGcYKOMM="  # noqa: S105
+DEMO_RECORD_KEK = "jdscZzG55pgvVlbbSeixMr26fgvDXVTakrSoGcYKOMM="
 
 COUNCIL_SIZE = 3
 COUNCIL_THRESHOLD = 2
@@ -56,7 +56,10 @@ TRADE_SCHEMA: dict[str, Any] = {
     "required": ["business_name", "legal_form", "activity", "address", "registered_on"],
     "properties": {
         "business_name": {"type": "string", "minLength": 1, "maxLength": 200, SEARCHABLE: True},
-        "legal_form": {"enum": ["Einzelunternehmen", "GbR", "GmbH", "UG", "AG", "eK"], SEARCHABLE: True},
+        "legal_form": {
+            "enum": ["Einzelunternehmen", "GbR", "GmbH", "UG", "AG", "eK"],
+            SEARCHABLE: True,
+        },
         "activity": {"type": "string", "maxLength": 500, SEARCHABLE: True},
         "address": {
             "type": "object",

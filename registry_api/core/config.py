@@ -143,7 +143,9 @@ class Settings(BaseSettings):
             raise ValueError(
                 "set CITY_API_KEYSTORE_PASSPHRASE: the demo passphrase is for development"
             )
-        demo = [i for i, kek in self.record_keks.items() if kek.get_secret_value() == DEMO_RECORD_KEK]
+        demo = [
+            i for i, kek in self.record_keks.items() if kek.get_secret_value() == DEMO_RECORD_KEK
+        ]
         if demo:
             raise ValueError(
                 f"CITY_API_RECORD_KEKS holds the demo key-encryption key ({demo[0]!r}): "

@@ -13,7 +13,7 @@ import typer
 
 from registry_api.core.config import get_settings
 from registry_api.store.data_keys import DataKeyStore, KeyRingError, open_store
-from registry_core.cli import CommandLine, EXIT_USAGE, JsonFlag, fail, print_json, print_table, say
+from registry_core.cli import EXIT_USAGE, CommandLine, JsonFlag, fail, print_json, print_table, say
 
 key_commands = CommandLine(
     help="Record data keys: how many each key-encryption key (KEK) wraps, and KEK rotation."
@@ -41,7 +41,10 @@ def keys_status(as_json: JsonFlag = False) -> None:
         return
     print_table(
         ["kek_id", "data_keys", "active"],
-        [[kek_id, str(count), "yes" if kek_id == active else "no"] for kek_id, count in counts.items()],
+        [
+            [kek_id, str(count), "yes" if kek_id == active else "no"]
+            for kek_id, count in counts.items()
+        ],
     )
 
 

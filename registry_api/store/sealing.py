@@ -70,9 +70,7 @@ def key_id_of(blob: bytes) -> bytes:
 
 
 def open_sealed(data_key: bytes, blob: bytes, *, record_id: str, version_index: int) -> Opened:
-    value = orjson.loads(
-        _decrypt(data_key, blob[KEY_ID_BYTES:], _place(record_id, version_index))
-    )
+    value = orjson.loads(_decrypt(data_key, blob[KEY_ID_BYTES:], _place(record_id, version_index)))
     return Opened(content=value["content"], salt=value["salt"])
 
 

@@ -22,7 +22,7 @@ from registry_core.demo import DEMO_PASSPHRASE, DEMO_RECORD_KEK
 from registry_core.keystore import Keystore
 from tests.fixture_keys import TEST_SCRYPT_N
 
-PASSPHRASE = "a-real-passphrase-of-the-city"  # noqa: S105
+PASSPHRASE = "a-real-passphrase-of-the-city"
 KEK = base64.b64encode(os.urandom(32)).decode()
 
 

@@ -166,14 +166,17 @@ def test_migration_0009_seals_existing_plaintext(tmp_path: Path) -> None:
     key = store.fetch([sealing.key_id_of(stored[0].sealed)])[sealing.key_id_of(stored[0].sealed)]
     opened = sealing.open_sealed(key, stored[0].sealed, record_id=RECORD, version_index=0)
     assert opened.content == TRADE_RECORD
-    assert "0x" + content_hash(opened.content, bytes.fromhex(opened.salt[2:])).hex() == rows[0][
-        "content_hash"
-    ]
+    assert (
+        "0x" + content_hash(opened.content, bytes.fromhex(opened.salt[2:])).hex()
+        == rows[0]["content_hash"]
+    )
     config = alembic_config(url)
     config.attributes["data_keys"] = store
     command.downgrade(config, "0008")
     with engine.connect() as connection:
-        back = connection.execute(sa.text("SELECT content FROM record_version ORDER BY version_index")).all()
+        back = connection.execute(
+            sa.text("SELECT content FROM record_version ORDER BY version_index")
+        ).all()
     assert back[0].content is not None and "Printen" in back[0].content
     engine.dispose()
     store.close()
