@@ -30,6 +30,7 @@ from registry_api.models.registers import (
 )
 from registry_api.models.tables import ChainTx, Record, RecordVersion, Register, Write
 from registry_api.services import record_validation, record_writes, registers
+from registry_api.store import records as sealed
 from registry_core.hashing import canonical_json
 
 
@@ -75,6 +76,7 @@ def create_keyed_records(
         ).all()
     }
     versions = _versions_of(session, [r.id for r in known.values()])
+    opened = sealed.open_versions(v for vs in versions.values() for v in vs)
     fresh: list[int] = []
     changed: list[int] = []
     unchanged: dict[int, str] = {}
@@ -85,12 +87,13 @@ def create_keyed_records(
             fresh.append(index)
             continue
         current = _content_version(versions[record.id])
-        content = current.content if current is not None else None
+        plain = opened.get((record.id, current.version_index)) if current is not None else None
+        content = plain.content if plain is not None else None
         if content is not None and canonical_json(content) == canonical[index]:
             unchanged[index] = record.id
             continue
-        if record.status != "active" or current is None or current.content is None:
-            state = "erased" if current is None or current.content is None else record.status
+        if record.status != "active" or content is None:
+            state = "erased" if content is None else record.status
             conflicts.append({"index": index, "key": key, "record_id": record.id, "state": state})
         elif amend_changed:
             changed.append(index)
@@ -205,6 +208,7 @@ def archive(
     }
     tx_ids = [w.tx_id for w in writes.values() if w.tx_id is not None]
     txs = {t.id: t for t in session.exec(select(ChainTx).where(col(ChainTx.id).in_(tx_ids))).all()}
+    opened = sealed.open_versions(v for vs in versions.values() for v in vs)
     data = []
     for record in page:
         items = versions[record.id][-1:] if latest_only else versions[record.id]
@@ -213,12 +217,13 @@ def archive(
             write = writes[version.write_id]
             tx = txs.get(write.tx_id) if write.tx_id is not None else None
             anchored = write.status == "anchored"
+            plain = opened.get((record.id, version.version_index))
             archived.append(
                 ArchivedVersion(
                     version_index=version.version_index,
                     status=version.status,
-                    content=version.content,
-                    salt=version.salt,
+                    content=plain.content if plain is not None else None,
+                    salt=plain.salt if plain is not None else None,
                     content_hash=version.content_hash,
                     previous_hash=version.previous_hash,
                     erasure_reason=version.erasure_reason,

@@ -22,6 +22,8 @@ from registry_api.models.registers import (
     WritePublic,
 )
 from registry_api.models.tables import ChainTx, Record, RecordVersion, Register, Write
+from registry_api.store import records as sealed
+from registry_api.store.sealing import Opened
 from registry_core.errors import RpcError
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
@@ -71,7 +73,7 @@ def get_write(*, session: Session, department: Department, write_id: str) -> Wri
     return write_public(write, tx)
 
 
-def _summary(record: Record, latest: RecordVersion | None) -> RecordSummary:
+def _summary(record: Record, latest: Opened | None) -> RecordSummary:
     return RecordSummary(
         id=record.id,
         register_id=record.register_id,
@@ -110,7 +112,7 @@ def list_records(
         .offset(offset)
         .limit(limit)
     ).all()
-    latest: dict[str, RecordVersion] = {}
+    latest: dict[str, Opened] = {}
     if records:
         pairs = [(r.id, r.version_count - 1) for r in records]
         rows = session.exec(
@@ -124,7 +126,7 @@ def list_records(
                 )
             )
         ).all()
-        latest = {row.record_id: row for row in rows}
+        latest = {rid: opened for (rid, _), opened in sealed.open_versions(rows).items()}
     return RecordsPublic(data=[_summary(r, latest.get(r.id)) for r in records], count=count)
 
 
@@ -146,16 +148,18 @@ def record_public(
     }
     tx_ids = [w.tx_id for w in writes.values() if w.tx_id is not None]
     txs = {t.id: t for t in session.exec(select(ChainTx).where(col(ChainTx.id).in_(tx_ids))).all()}
+    opened = sealed.open_versions(versions)
     items: list[VersionPublic] = []
     for version in versions:
         write = writes[version.write_id]
         tx = txs.get(write.tx_id) if write.tx_id is not None else None
+        plain = opened.get((version.record_id, version.version_index))
         items.append(
             VersionPublic(
                 version_index=version.version_index,
                 status=version.status,
-                content=version.content,
-                salt=version.salt,
+                content=plain.content if plain is not None else None,
+                salt=plain.salt if plain is not None else None,
                 content_hash=version.content_hash,
                 previous_hash=version.previous_hash,
                 erasure_reason=version.erasure_reason,
@@ -166,7 +170,7 @@ def record_public(
         )
     if rpc is not None and manifest is not None:
         _attach_chain_status(record, items, versions, rpc, manifest)
-    latest = versions[-1] if versions else None
+    latest = opened.get((record.id, versions[-1].version_index)) if versions else None
     summary = _summary(record, latest)
     return RecordPublic(**summary.model_dump(), versions=items)
 
