@@ -18,26 +18,26 @@ from registry_api.store.sealing import Opened
 
 Place = tuple[str, int]  # (record id, version index)
 
-_store: DataKeyStore | None = None
+# The stores installed by the apps of this process, latest last (tests run several apps in one
+# process; each uninstalls its own at stop).
+_installed: list[DataKeyStore] = []
 
 
 def install(store: DataKeyStore) -> None:
     """The key store this process seals with (API replicas share one key database)."""
-    global _store
-    _store = store
+    _installed.append(store)
 
 
 def uninstall(store: DataKeyStore) -> None:
-    """At stop: forget ``store`` unless another app of this process installed its own since."""
-    global _store
-    if _store is store:
-        _store = None
+    """At stop: forget ``store`` (another app's store, installed before, is used again)."""
+    if store in _installed:
+        _installed.remove(store)
 
 
 def key_store() -> DataKeyStore:
-    if _store is None:
+    if not _installed:
         raise RuntimeError("no data key store installed (registry_api.core.lifecycle.start)")
-    return _store
+    return _installed[-1]
 
 
 def seal_rows(rows: Sequence[MutableMapping[str, Any]]) -> None:
