@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from registry_core.schemas import SEARCHABLE
+
 # Development only: the demo city's keystores are encrypted with this passphrase so that the demo
 # runs without questions. Production refuses to start with it (the settings' validators).
 DEMO_PASSPHRASE = "demo-city-not-a-secret"  # noqa: S105
@@ -43,12 +45,9 @@ DEMO_DEPARTMENTS: tuple[DemoDepartment, ...] = (
     ),
 )  # fmt: skip
 
-# The schema annotation that puts a field into the plaintext search index (contents themselves
-# are stored encrypted; registry_api/store/search_index.py): only fields without personal data.
-SEARCHABLE = "x-searchable"
-
 # The trade register (Gewerberegister) of the demo: its records are business registrations.
-# Searchable: what the register discloses about a business anyway (name, form, activity, place).
+# SEARCHABLE (in the plaintext index; contents are stored encrypted): only fields without personal
+# data, here what the register discloses about a business anyway (name, form, activity, place).
 TRADE_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "Gewerbeanzeige / business registration",

@@ -30,8 +30,8 @@ class DemoKeyError(RuntimeError):
 
 
 def _refuse_test_key(keystore: Keystore, name: str) -> None:
-    crypto = read_key_file(keystore.path(name))
-    params = (crypto.get("crypto") or crypto.get("Crypto") or {}).get("kdfparams") or {}
+    document = read_key_file(keystore.path(name))
+    params = (document.get("crypto") or document.get("Crypto") or {}).get("kdfparams") or {}
     cost = params.get("n")
     if isinstance(cost, int) and cost < PRODUCTION_SCRYPT_N:
         raise DemoKeyError(

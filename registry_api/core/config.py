@@ -143,6 +143,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "set CITY_API_KEYSTORE_PASSPHRASE: the demo passphrase is for development"
             )
+        if "record_keks" not in self.model_fields_set:
+            raise ValueError(
+                "set CITY_API_RECORD_KEKS (and CITY_API_RECORD_KEK_ID): production has no "
+                "key-encryption key for record contents"
+            )
         demo = [
             i for i, kek in self.record_keks.items() if kek.get_secret_value() == DEMO_RECORD_KEK
         ]

@@ -15,7 +15,8 @@ from typing import Any
 
 import orjson
 
-SEARCHABLE = "x-searchable"
+from registry_core.schemas import SEARCHABLE
+
 MAX_CHARS = 16_000
 
 Path = tuple[str, ...]

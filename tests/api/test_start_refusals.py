@@ -35,7 +35,8 @@ def _production(tmp_path: Path, **changes: Any) -> Settings:
         "record_kek_id": "city-2026",
         "key_database_url": f"sqlite:///{tmp_path / 'keys-elsewhere.db'}",
     }
-    return Settings(**{**values, **changes})
+    values.update(changes)
+    return Settings(**{name: value for name, value in values.items() if value is not None})
 
 
 def test_production_starts_with_its_own_secrets(tmp_path: Path) -> None:
@@ -49,6 +50,7 @@ def test_production_starts_with_its_own_secrets(tmp_path: Path) -> None:
         ({"record_keks": {"demo": SecretStr(DEMO_RECORD_KEK)}, "record_kek_id": "demo"},
          "holds the demo key-encryption key"),
         ({"record_keks": {}}, "set CITY_API_RECORD_KEKS with the key-encryption key 'city-2026'"),
+        ({"record_keks": None}, "production has no key-encryption key for record contents"),
         ({"record_kek_id": "city-2027"}, "key-encryption key 'city-2027'"),
         ({"key_database_url": ""}, "set CITY_API_KEY_DATABASE_URL to a database of its own"),
         ({"database_url": "sqlite:///same.db", "key_database_url": "sqlite:///same.db"},
