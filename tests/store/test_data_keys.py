@@ -4,6 +4,7 @@ store on real SQLite files, KEK rotation, migration 0009 on existing plaintext, 
 from __future__ import annotations
 
 import base64
+import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -153,8 +154,25 @@ def test_migration_0009_seals_existing_plaintext(tmp_path: Path) -> None:
         *(sa.column(c, sa.JSON if c == "content" else None) for c in _plaintext_version(0, {})),
     )
     rows = [_plaintext_version(0, TRADE_RECORD), _plaintext_version(1, None)]
+    rows[1]["status"] = "closed"  # a closing decision: the index keeps version 0's fields
+    now = datetime.now(UTC)
     with engine.begin() as connection:
         connection.execute(sa.insert(versions), rows)
+        connection.execute(
+            sa.text(
+                "INSERT INTO register (id, name, description, department, schema, schema_hash,"
+                " write_id, created_at) VALUES ('TRADE', 'T', '', 'FB02', :schema, '0x', 'w', :now)"
+            ),
+            {"schema": json.dumps(TRADE_SCHEMA), "now": now},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO record (id, register_id, department, mode, status, version_count,"
+                " search_text, created_at, updated_at) VALUES (:id, 'TRADE', 'FB02', 'single',"
+                " 'closed', 2, :text, :now, :now)"
+            ),
+            {"id": RECORD, "text": json.dumps(TRADE_RECORD).lower(), "now": now},
+        )
     store = _store(tmp_path, _ring(k1=_kek()))
     upgrade(url, data_keys=store)
     with engine.connect() as connection:
@@ -162,6 +180,9 @@ def test_migration_0009_seals_existing_plaintext(tmp_path: Path) -> None:
             sa.text("SELECT version_index, content, salt, sealed FROM record_version ORDER BY 1")
         ).all()
     assert (stored[0].content, stored[0].salt) == (None, None)
+    with engine.connect() as connection:
+        index = connection.execute(sa.text("SELECT search_text FROM record")).scalar_one()
+    assert index == search_text(TRADE_SCHEMA, TRADE_RECORD) and "pontstraße" not in index
     assert stored[1].salt is None and stored[1].sealed is None  # erased before: nothing to seal
     key = store.fetch([sealing.key_id_of(stored[0].sealed)])[sealing.key_id_of(stored[0].sealed)]
     opened = sealing.open_sealed(key, stored[0].sealed, record_id=RECORD, version_index=0)
