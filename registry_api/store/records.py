@@ -8,12 +8,14 @@ version's ``content`` and ``salt`` themselves. Those two columns stay NULL: what
 
 from __future__ import annotations
 
-from collections.abc import Iterable, MutableMapping, Sequence
+from collections.abc import Iterable, Iterator, MutableMapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
+from registry_api.core.errors import RegistryError
 from registry_api.models.tables import RecordVersion
 from registry_api.store import sealing
-from registry_api.store.data_keys import DataKeyStore
+from registry_api.store.data_keys import DataKeyStore, KeyRingError
 from registry_api.store.sealing import Opened
 
 Place = tuple[str, int]  # (record id, version index)
@@ -40,6 +42,20 @@ def key_store() -> DataKeyStore:
     return _installed[-1]
 
 
+@contextmanager
+def _unavailable_as_problem() -> Iterator[None]:
+    """A KEK this process lacks (e.g. dropped before ``rotate-kek`` finished): a 503 problem."""
+    try:
+        yield
+    except KeyRingError as exc:
+        raise RegistryError(
+            status=503,
+            kind="record-keys-unavailable",
+            title="The record keys are not available",
+            detail=f"{exc}; the operator adds it to CITY_API_RECORD_KEKS",
+        ) from exc
+
+
 def seal_rows(rows: Sequence[MutableMapping[str, Any]]) -> None:
     """Seal new version rows (dicts for a Core insert) in place: ``content`` and ``salt`` are
     replaced by ``sealed``, each under a fresh data key."""
@@ -64,7 +80,8 @@ def seal_version(version: RecordVersion, *, content: dict[str, Any], salt: str) 
 def open_versions(versions: Iterable[RecordVersion]) -> dict[Place, Opened]:
     """Content and salt of each version that still has them (erased ones are absent)."""
     sealed = [(v, v.sealed) for v in versions if v.sealed is not None]
-    keys = key_store().fetch(sealing.key_id_of(blob) for _, blob in sealed)
+    with _unavailable_as_problem():
+        keys = key_store().fetch(sealing.key_id_of(blob) for _, blob in sealed)
     opened: dict[Place, Opened] = {}
     for version, blob in sealed:
         key = keys.get(sealing.key_id_of(blob))

@@ -209,3 +209,26 @@ def test_search_index_holds_only_fields_marked_searchable() -> None:
     assert "pontstraße" not in text and "2026-03-02" not in text  # street, date: not marked
     assert search_text({"type": "object"}, TRADE_RECORD) == ""
     assert search_text(TRADE_SCHEMA, None) == ""
+
+
+def test_a_kek_dropped_too_early_is_a_503_problem_on_read(tmp_path: Path) -> None:
+    from registry_api.core.errors import RegistryError
+    from registry_api.models.tables import RecordVersion
+    from registry_api.store import records
+
+    old = _kek()
+    store = _store(tmp_path, _ring("k1", k1=old))
+    records.install(store)
+    try:
+        version = RecordVersion(record_id=RECORD, version_index=0, content_hash="0x",
+                                previous_hash="0x", status="active", anchored_status="active",
+                                write_id="w")  # fmt: skip
+        records.seal_version(version, content={"a": 1}, salt="0x01")
+        assert records.open_versions([version])[(RECORD, 0)].content == {"a": 1}
+        store.ring = _ring("k2", k2=_kek())  # the old KEK gone before rotate-kek ran
+        with pytest.raises(RegistryError) as refused:
+            records.open_versions([version])
+        assert refused.value.status == 503 and refused.value.kind == "record-keys-unavailable"
+    finally:
+        records.uninstall(store)
+        store.close()
