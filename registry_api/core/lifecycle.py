@@ -21,6 +21,7 @@ from registry_api.chain.worker_process import WorkerProcess
 from registry_api.chain.workers import ManifestCache, Workers
 from registry_api.core.config import Settings
 from registry_api.core.db import make_engines, upgrade
+from registry_api.metrics.exposition import Exposition
 from registry_api.services.credentials import CredentialService
 from registry_api.services.trust_bundles import TrustBundleService
 from registry_api.store import records
@@ -46,6 +47,7 @@ def start(state: Any, settings: Settings) -> None:
     if settings.migrate_on_start:
         upgrade(settings.database, data_keys=state.data_keys)
     state.engine, state.read_engine = make_engines(settings.database)
+    state.metrics = Exposition(settings=settings, engine=state.read_engine)
     keys = unlock_keys(settings)
     by_name: dict[str, str] = {key.name: key.account.address for key in keys}
     state.signers = {
@@ -55,7 +57,7 @@ def start(state: Any, settings: Settings) -> None:
     }
     state.workers = None
     if settings.workers == "process":
-        state.workers = WorkerProcess(settings)
+        state.workers = WorkerProcess(settings, env=state.metrics.worker_env())
         state.workers.start()
     elif settings.workers == "thread":
         manifest = ManifestCache(deployments_dir=settings.deployments_dir, rpc_url=settings.rpc_url)
@@ -90,3 +92,6 @@ def stop(state: Any) -> None:
     if data_keys is not None:
         records.uninstall(data_keys)
         data_keys.close()
+    metrics = getattr(state, "metrics", None)
+    if metrics is not None:
+        metrics.close()
