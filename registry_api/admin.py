@@ -1,4 +1,4 @@
-"""Administration of the registry API's store: ``registry db | api-key | index | outbox``
+"""Administration of the registry API's store: ``registry db | api-key | index | outbox | keys``
 (``python -m registry_api.admin``).
 
 These commands run in the API's own process space (the operator CLI in ``scripts/`` starts this
@@ -31,6 +31,7 @@ from registry_api.core.security import (
     unknown_credential_types,
 )
 from registry_api.models.tables import ApiKey
+from registry_api.store.admin import key_commands as data_key_commands
 from registry_core.cli import (
     CommandLine,
     JsonFlag,
@@ -64,6 +65,7 @@ app.add_typer(db_commands, name="db")
 app.add_typer(key_commands, name="api-key")
 app.add_typer(index_commands, name="index")
 app.add_typer(outbox_commands, name="outbox")
+app.add_typer(data_key_commands, name="keys")
 
 
 def _engine() -> Engine:

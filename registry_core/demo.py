@@ -8,9 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from registry_core.schemas import SEARCHABLE
+
 # Development only: the demo city's keystores are encrypted with this passphrase so that the demo
 # runs without questions. Production refuses to start with it (the settings' validators).
 DEMO_PASSPHRASE = "demo-city-not-a-secret"  # noqa: S105
+# Development only, likewise: the key-encryption key that wraps the demo's record data keys
+# (base64 of 32 bytes, sha256 of "demo-city-record-kek-not-a-secret"). Refused in production.
+DEMO_RECORD_KEK_ID = "demo"
+DEMO_RECORD_KEK = "jdscZzG55pgvVlbbSeixMr26fgvDXVTakrSoGcYKOMM="
 
 COUNCIL_SIZE = 3
 COUNCIL_THRESHOLD = 2
@@ -40,22 +46,28 @@ DEMO_DEPARTMENTS: tuple[DemoDepartment, ...] = (
 )  # fmt: skip
 
 # The trade register (Gewerberegister) of the demo: its records are business registrations.
+# SEARCHABLE (in the plaintext index; contents are stored encrypted): only fields without personal
+# data, here what the register discloses about a business anyway (name, form, activity, place).
 TRADE_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "Gewerbeanzeige / business registration",
     "type": "object",
     "required": ["business_name", "legal_form", "activity", "address", "registered_on"],
     "properties": {
-        "business_name": {"type": "string", "minLength": 1, "maxLength": 200},
-        "legal_form": {"enum": ["Einzelunternehmen", "GbR", "GmbH", "UG", "AG", "eK"]},
-        "activity": {"type": "string", "maxLength": 500},
+        "business_name": {"type": "string", "minLength": 1, "maxLength": 200, SEARCHABLE: True},
+        "legal_form": {
+            "enum": ["Einzelunternehmen", "GbR", "GmbH", "UG", "AG", "eK"],
+            SEARCHABLE: True,
+        },
+        "activity": {"type": "string", "maxLength": 500, SEARCHABLE: True},
         "address": {
             "type": "object",
             "required": ["street", "postal_code", "city"],
             "properties": {
+                # Not searchable: a sole trader's business address is often their home.
                 "street": {"type": "string", "maxLength": 200},
-                "postal_code": {"type": "string", "pattern": "^[0-9]{5}$"},
-                "city": {"type": "string", "maxLength": 100},
+                "postal_code": {"type": "string", "pattern": "^[0-9]{5}$", SEARCHABLE: True},
+                "city": {"type": "string", "maxLength": 100, SEARCHABLE: True},
             },
             "additionalProperties": False,
         },
@@ -64,7 +76,8 @@ TRADE_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 
-# The commercial property register (Gewerbeflächenregister): premises offered for rent.
+# The commercial property register (Gewerbeflächenregister): premises offered for rent (no
+# personal data: parcels, addresses and uses of premises are searchable).
 PROPERTY_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "Gewerbefläche / commercial premises",
@@ -74,9 +87,13 @@ PROPERTY_SCHEMA: dict[str, Any] = {
         "parcel": {
             "type": "string",
             "pattern": "^Gemarkung [A-Za-zäöüß]+, Flur [0-9]+, Flurstück [0-9/]+$",
+            SEARCHABLE: True,
         },
-        "address": {"type": "string", "maxLength": 200},
-        "use": {"enum": ["Büro", "Einzelhandel", "Gastronomie", "Handwerk", "Lager", "Labor"]},
+        "address": {"type": "string", "maxLength": 200, SEARCHABLE: True},
+        "use": {
+            "enum": ["Büro", "Einzelhandel", "Gastronomie", "Handwerk", "Lager", "Labor"],
+            SEARCHABLE: True,
+        },
         "area_m2": {"type": "number", "exclusiveMinimum": 0},
         "rent_eur_per_m2": {"type": "number", "minimum": 0},
         "available_from": {"type": "string", "format": "date"},

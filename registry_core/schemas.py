@@ -19,6 +19,9 @@ import jsonschema_rs
 from registry_core.hashing import canonical_json
 
 _MESSAGE_LIMIT = 300
+# An annotation of a register schema's property (validation ignores it): the field's values go
+# into the record's plaintext search index (registry_api/store/search_index.py).
+SEARCHABLE = "x-searchable"
 
 
 class SchemaInvalidError(ValueError):

@@ -14,7 +14,12 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from registry_core.demo import DEMO_DEPARTMENTS, DEMO_PASSPHRASE
+from registry_core.demo import (
+    DEMO_DEPARTMENTS,
+    DEMO_PASSPHRASE,
+    DEMO_RECORD_KEK,
+    DEMO_RECORD_KEK_ID,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,6 +44,16 @@ class Settings(BaseSettings):
     # SQLAlchemy URL; empty means SQLite at <data_dir>/registry.db. PostgreSQL:
     # postgresql+psycopg://user@host:5432/dbname
     database_url: str = Field("", max_length=2048)
+    # The record versions' data keys (registry_api/store/data_keys.py): a database of its own, so
+    # that a backup of the one above holds no key. Empty: SQLite at <data_dir>/record-keys.db
+    # (development only; production names it, and not the same as database_url).
+    key_database_url: str = Field("", max_length=2048)
+    # Key-encryption keys (id -> base64 of 32 bytes) that wrap the data keys; the one named by
+    # record_kek_id wraps new keys, the others only unwrap (until `registry keys rotate-kek`).
+    record_keks: dict[str, SecretStr] = Field(
+        default_factory=lambda: {DEMO_RECORD_KEK_ID: SecretStr(DEMO_RECORD_KEK)}, max_length=20
+    )
+    record_kek_id: str = Field(DEMO_RECORD_KEK_ID, max_length=64)
     keys_dir: Path | None = None
     # The pinned npm packages (``npm ci``) whose files the API documentation pages load.
     node_modules_dir: Path = PROJECT_ROOT / "node_modules"
@@ -131,18 +146,45 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_demo_secrets_in_production(self) -> Settings:
-        if (
-            self.environment == "production"
-            and self.keystore_passphrase.get_secret_value() == DEMO_PASSPHRASE
-        ):
+        """Outside development the API refuses to start (these errors name no secret)."""
+        if self.environment != "production":
+            return self
+        if self.keystore_passphrase.get_secret_value() == DEMO_PASSPHRASE:
             raise ValueError(
                 "set CITY_API_KEYSTORE_PASSPHRASE: the demo passphrase is for development"
+            )
+        if "record_keks" not in self.model_fields_set:
+            raise ValueError(
+                "set CITY_API_RECORD_KEKS (and CITY_API_RECORD_KEK_ID): production has no "
+                "key-encryption key for record contents"
+            )
+        demo = [
+            i for i, kek in self.record_keks.items() if kek.get_secret_value() == DEMO_RECORD_KEK
+        ]
+        if demo:
+            raise ValueError(
+                f"CITY_API_RECORD_KEKS holds the demo key-encryption key ({demo[0]!r}): "
+                "it is for development"
+            )
+        if self.record_kek_id not in self.record_keks:
+            raise ValueError(
+                f"set CITY_API_RECORD_KEKS with the key-encryption key {self.record_kek_id!r} "
+                "(CITY_API_RECORD_KEK_ID): record contents cannot be sealed without it"
+            )
+        if not self.key_database_url or self.key_database_url == self.database:
+            raise ValueError(
+                "set CITY_API_KEY_DATABASE_URL to a database of its own (not the registry's): "
+                "a backup of the registry database must not hold the data keys"
             )
         return self
 
     @property
     def database(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'registry.db'}"
+
+    @property
+    def key_database(self) -> str:
+        return self.key_database_url or f"sqlite:///{self.data_dir / 'record-keys.db'}"
 
     @property
     def keystore_dir(self) -> Path:

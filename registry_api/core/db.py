@@ -143,10 +143,16 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Apply the migrations up to ``revision`` (idempotent)."""
+def upgrade(url: str, revision: str = "head", *, data_keys: Any = None) -> None:
+    """Apply the migrations up to ``revision`` (idempotent).
+
+    ``data_keys``: the :class:`registry_api.store.data_keys.DataKeyStore` that migration 0009
+    seals existing record contents with (None: the one the environment's settings name).
+    """
     _ensure_sqlite_dir(url)
-    command.upgrade(alembic_config(url), revision)
+    config = alembic_config(url)
+    config.attributes["data_keys"] = data_keys
+    command.upgrade(config, revision)
 
 
 @contextmanager

@@ -24,12 +24,15 @@ from registry_api.core.db import make_engines, upgrade
 from registry_api.metrics.exposition import Exposition
 from registry_api.services.credentials import CredentialService
 from registry_api.services.trust_bundles import TrustBundleService
+from registry_api.store import records
+from registry_api.store.data_keys import open_store
 
 log = logging.getLogger(__name__)
 
 
 def start(state: Any, settings: Settings) -> None:
-    """Migrate (if configured), open the store, unlock the keys, start the workers."""
+    """Open the data key store, migrate (if configured), open the store, unlock the keys, start
+    the workers."""
     # Few request threads: writes queue on the store anyway, and fewer threads contend less for
     # the GIL with the sender (measured: more throughput, lower latency).
     to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
@@ -38,8 +41,11 @@ def start(state: Any, settings: Settings) -> None:
     # interval while request threads compute, so the write lock is held for milliseconds per
     # statement. A shorter interval hands the GIL back sooner (measured: see bench_registers).
     sys.setswitchinterval(min(sys.getswitchinterval(), settings.switch_interval_seconds))
+    # A missing or malformed key-encryption key stops the start here (KeyRingError).
+    state.data_keys = open_store(settings)
+    records.install(state.data_keys)
     if settings.migrate_on_start:
-        upgrade(settings.database)
+        upgrade(settings.database, data_keys=state.data_keys)
     state.engine, state.read_engine = make_engines(settings.database)
     state.metrics = Exposition(settings=settings, engine=state.read_engine)
     keys = unlock_keys(settings)
@@ -82,6 +88,10 @@ def stop(state: Any) -> None:
         engine = getattr(state, name, None)
         if engine is not None:
             engine.dispose()
+    data_keys = getattr(state, "data_keys", None)
+    if data_keys is not None:
+        records.uninstall(data_keys)
+        data_keys.close()
     metrics = getattr(state, "metrics", None)
     if metrics is not None:
         metrics.close()

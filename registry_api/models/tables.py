@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 HASH_LEN = 66  # "0x" + 64 hex digits
@@ -68,8 +68,12 @@ class RecordVersion(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     record_id: str = Field(max_length=HASH_LEN)  # indexed by the unique constraint
     version_index: int
+    # Content and salt are stored only sealed (AES-256-GCM under the version's data key, which
+    # lives in the key store: registry_api/store/data_keys.py); both columns below stay NULL.
+    # Read them with registry_api.store.records.open_versions.
     content: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     salt: str | None = Field(default=None, max_length=HASH_LEN)
+    sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     content_hash: str = Field(max_length=HASH_LEN)
     previous_hash: str = Field(max_length=HASH_LEN)
     status: str = Field(max_length=16)  # active | amended | closed (at anchoring) | erased

@@ -30,6 +30,7 @@ from registry_api.models.registers import (
 )
 from registry_api.models.tables import Record, RecordVersion, Register, Write
 from registry_api.services import record_reads, record_validation, record_writes, registers
+from registry_api.store import records as sealed
 from registry_core.hashing import canonical_json
 
 
@@ -62,6 +63,7 @@ def create_keyed_records(
         ).all()
     }
     versions = record_reads.versions_of(session, [r.id for r in known.values()])
+    opened = sealed.open_versions(v for vs in versions.values() for v in vs)
     fresh: list[int] = []
     changed: list[int] = []
     unchanged: dict[int, str] = {}
@@ -72,12 +74,13 @@ def create_keyed_records(
             fresh.append(index)
             continue
         current = _content_version(versions[record.id])
-        content = current.content if current is not None else None
+        plain = opened.get((record.id, current.version_index)) if current is not None else None
+        content = plain.content if plain is not None else None
         if content is not None and canonical_json(content) == canonical[index]:
             unchanged[index] = record.id
             continue
-        if record.status != "active" or current is None or current.content is None:
-            state = "erased" if current is None or current.content is None else record.status
+        if record.status != "active" or content is None:
+            state = "erased" if content is None else record.status
             conflicts.append({"index": index, "key": key, "record_id": record.id, "state": state})
         elif amend_changed:
             changed.append(index)
@@ -186,6 +189,7 @@ def archive(
     ).all()
     versions = record_reads.versions_of(session, [r.id for r in page])
     anchors = record_reads.anchoring(session, [v.write_id for vs in versions.values() for v in vs])
+    opened = sealed.open_versions(v for vs in versions.values() for v in vs)
     data = []
     for record in page:
         items = versions[record.id][-1:] if latest_only else versions[record.id]
@@ -193,9 +197,10 @@ def archive(
         for version in items:
             write, tx = anchors[version.write_id]
             anchored = write.status == "anchored"
+            plain = opened.get((record.id, version.version_index))
             archived.append(
                 ArchivedVersion(
-                    **record_reads.stored_fields(version),
+                    **record_reads.stored_fields(version, plain),
                     write_status=write.status,
                     tx_hash=tx.tx_hash if tx is not None else None,
                     block_number=tx.block_number if tx is not None and anchored else None,

@@ -22,6 +22,8 @@ from registry_api.models.registers import (
     WritePublic,
 )
 from registry_api.models.tables import ChainTx, Record, RecordVersion, Register, Write
+from registry_api.store import records as sealed
+from registry_api.store.sealing import Opened
 from registry_core.manifest import DeploymentManifest
 
 
@@ -66,13 +68,14 @@ def anchoring(
     return {w.id: (w, txs.get(w.tx_id) if w.tx_id is not None else None) for w in writes}
 
 
-def stored_fields(version: RecordVersion) -> dict[str, Any]:
-    """What a read shows of a stored version (the record's answer and the archive's alike)."""
+def stored_fields(version: RecordVersion, plain: Opened | None) -> dict[str, Any]:
+    """What a read shows of a stored version (the record's answer and the archive's alike);
+    ``plain`` is its opened content and salt (None once erased)."""
     return {
         "version_index": version.version_index,
         "status": version.status,
-        "content": version.content,
-        "salt": version.salt,
+        "content": plain.content if plain is not None else None,
+        "salt": plain.salt if plain is not None else None,
         "content_hash": version.content_hash,
         "previous_hash": version.previous_hash,
         "erasure_reason": version.erasure_reason,
@@ -111,7 +114,7 @@ def get_write(*, session: Session, department: Department, write_id: str) -> Wri
     return write_public(write, tx)
 
 
-def _summary(record: Record, latest: RecordVersion | None) -> RecordSummary:
+def _summary(record: Record, latest: Opened | None) -> RecordSummary:
     return RecordSummary(
         id=record.id,
         register_id=record.register_id,
@@ -150,7 +153,7 @@ def list_records(
         .offset(offset)
         .limit(limit)
     ).all()
-    latest: dict[str, RecordVersion] = {}
+    latest: dict[str, Opened] = {}
     if records:
         pairs = [(r.id, r.version_count - 1) for r in records]
         rows = session.exec(
@@ -164,7 +167,7 @@ def list_records(
                 )
             )
         ).all()
-        latest = {row.record_id: row for row in rows}
+        latest = {rid: opened for (rid, _), opened in sealed.open_versions(rows).items()}
     return RecordsPublic(data=[_summary(r, latest.get(r.id)) for r in records], count=count)
 
 
@@ -177,12 +180,13 @@ def record_public(
 ) -> RecordPublic:
     versions = versions_of(session, [record.id])[record.id]
     anchors = anchoring(session, [v.write_id for v in versions])
+    opened = sealed.open_versions(versions)
     items: list[VersionPublic] = []
     for version in versions:
         write, tx = anchors[version.write_id]
         items.append(
             VersionPublic(
-                **stored_fields(version),
+                **stored_fields(version, opened.get((version.record_id, version.version_index))),
                 write=write_public(write, tx),
                 leaf=write.leaf,
                 proof=write.proof,
@@ -190,6 +194,6 @@ def record_public(
         )
     if rpc is not None and manifest is not None:
         record_status.attach_chain_status(record, items, versions, rpc, manifest)
-    latest = versions[-1] if versions else None
+    latest = opened.get((record.id, versions[-1].version_index)) if versions else None
     summary = _summary(record, latest)
     return RecordPublic(**summary.model_dump(), versions=items)

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
@@ -23,6 +22,8 @@ from registry_api.models.tables import Record, RecordVersion, Register, Write
 from registry_api.services.record_reads import get_record
 from registry_api.services.record_validation import canonicalise, validate_records
 from registry_api.services.registers import accepted, authorize, new_write_id
+from registry_api.store import records as sealed
+from registry_api.store.search_index import search_text
 from registry_core.hashing import content_hash, new_salt
 from registry_core.keccak import keccak256
 from registry_core.registers import ERASURE_REASONS
@@ -30,12 +31,6 @@ from registry_core.registers import ERASURE_REASONS
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _search_text(content: dict[str, Any] | None) -> str:
-    if content is None:
-        return ""
-    return orjson.dumps(content).decode("utf-8").lower()[:16_000]
 
 
 def create_records(
@@ -76,7 +71,7 @@ def create_records(
                 "mode": mode,
                 "status": "active",
                 "version_count": 1,
-                "search_text": _search_text(content),
+                "search_text": search_text(register.schema_, content),
                 "created_at": now,
                 "updated_at": now,
             }
@@ -124,6 +119,7 @@ def create_records(
                 version_index=0,
             )
         )
+    sealed.seal_rows(versions)  # content and salt are stored only encrypted
     # Core inserts (no ORM objects): the write lock is held only for these statements.
     session.execute(insert(Record.__table__), records)  # type: ignore[attr-defined]
     session.execute(insert(RecordVersion.__table__), versions)  # type: ignore[attr-defined]
@@ -199,23 +195,21 @@ def append_version(
     )
     latest.status = "amended"
     session.add(latest)
-    session.add(
-        RecordVersion(
-            record_id=record.id,
-            version_index=latest_index + 1,
-            content=content,
-            salt=hub.hx(salt),
-            content_hash=hub.hx(content_hash(content, salt)),
-            previous_hash=latest.content_hash,
-            status="closed" if closing else "active",
-            anchored_status="closed" if closing else "active",
-            write_id=write.id,
-        )
+    version = RecordVersion(
+        record_id=record.id,
+        version_index=latest_index + 1,
+        content_hash=hub.hx(content_hash(content, salt)),
+        previous_hash=latest.content_hash,
+        status="closed" if closing else "active",
+        anchored_status="closed" if closing else "active",
+        write_id=write.id,
     )
+    sealed.seal_version(version, content=content, salt=hub.hx(salt))
+    session.add(version)
     record.version_count = latest_index + 2
     record.status = "closed" if closing else "active"
     if not closing:
-        record.search_text = _search_text(content)
+        record.search_text = search_text(register.schema_, content)
     record.updated_at = _now()
     session.add(record)
     session.add(write)
@@ -232,7 +226,8 @@ def erase_record(
     reason: str,
     versions: list[int] | None,
 ) -> list[WriteAccepted]:
-    """GDPR erasure: delete content and salt now, mark the versions erased on chain."""
+    """GDPR erasure: destroy the versions' data keys now (so no backup opens their content and
+    salt any more), mark the versions erased on chain."""
     authorize(department=department, register=register)
     record = get_record(session=session, register=register, record_id=record_id)
     rows = session.exec(
@@ -273,6 +268,7 @@ def erase_record(
             detail=f"version {failed[0]} of record {record_id} failed to anchor; nothing to erase",
         )
     code = ERASURE_REASONS[reason]
+    sealed.shred(targets)
     result: list[WriteAccepted] = []
     for version in targets:
         write = Write(
@@ -289,8 +285,6 @@ def erase_record(
             status="pending",
             erasure_reason=code,
         )
-        version.content = None
-        version.salt = None
         version.status = "erased"
         version.erasure_reason = code
         version.erase_write_id = write.id

@@ -10,6 +10,7 @@ is cut from that bundle, so a verifier that applies it holds exactly the bundle,
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,9 +22,12 @@ from registry_api.chain.node import Node
 from registry_api.chain.planning.credentials import STATUS_REGISTRY
 from registry_api.core.config import Settings
 from registry_api.core.errors import RegistryError
+from registry_core.errors import KeystoreError
 from registry_core.keystore import Keystore
 from registry_core.manifest import DeploymentManifest
 from registry_core.trust import build_trust_bundle, make_delta
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -39,10 +43,14 @@ class TrustBundleService:
                 keystore = Keystore(self.settings.keystore_dir)
                 passphrase = self.settings.keystore_passphrase.get_secret_value()
                 name = self.settings.trust_bundle_key
-                if self.settings.environment == "development":
-                    self._signer = keystore.load_or_create(name, passphrase)
-                else:
-                    self._signer = keystore.load(name, passphrase)
+                try:
+                    if self.settings.environment == "development":
+                        self._signer = keystore.load_or_create(name, passphrase)
+                    else:
+                        self._signer = keystore.load(name, passphrase)
+                except KeystoreError as exc:
+                    log.error("trust bundle key %r: %s", name, exc.detail)
+                    raise
             return self._signer
 
     def bundle(

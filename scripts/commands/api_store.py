@@ -1,4 +1,4 @@
-"""``registry db | api-key | index | outbox``: the API's own administration commands.
+"""``registry db | api-key | index | outbox | keys``: the API's own administration commands.
 
 They run in a child process (``python -m registry_api.admin``) because applications do not import
 each other; every argument, ``--help`` included, is passed on unchanged, and the child's exit
@@ -19,6 +19,7 @@ FORWARDED = {
     "api-key": "Department API keys: `registry api-key create | list | revoke` (--help for more).",
     "index": "The chain event index: `registry index rebuild` (--help for more).",
     "outbox": "Writes held after a restore from backup: `registry outbox held | release | fail`.",
+    "keys": "Record data keys: `registry keys status | rotate-kek` (KEK rotation).",
 }
 
 

@@ -38,9 +38,10 @@ SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["business_name", "legal_form", "postal_code"],
     "properties": {
-        "business_name": {"type": "string", "minLength": 1, "maxLength": 200},
+        # searchable: in the plaintext index (contents are stored encrypted)
+        "business_name": {"type": "string", "minLength": 1, "maxLength": 200, "x-searchable": True},
         "legal_form": {"enum": ["GmbH", "UG", "eK", "GbR"]},
-        "postal_code": {"type": "string", "pattern": "^[0-9]{5}$"},
+        "postal_code": {"type": "string", "pattern": "^[0-9]{5}$", "x-searchable": True},
     },
     "additionalProperties": False,
 }

@@ -209,7 +209,12 @@ def list_records(
     department: CurrentDepartment,
     settings: SettingsDep,
     q: Annotated[
-        str | None, Query(max_length=200, description="Words that the latest content contains")
+        str | None,
+        Query(
+            max_length=200,
+            description="Words that the latest content's searchable fields contain (those the "
+            'register\'s schema marks `"x-searchable": true`)',
+        ),
     ] = None,
     status: Annotated[str | None, Query(pattern="^(active|closed|erased)$")] = None,
     offset: Offset = 0,
