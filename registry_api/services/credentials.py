@@ -152,6 +152,14 @@ class CredentialService:
             raise chain_refusal(error)
         self._may_anchor[key] = time.monotonic()
 
+    def refuse_unable_to_issue(
+        self, rpc: RpcClient, manifest: DeploymentManifest, department: str, code: str
+    ) -> None:
+        """A department decides only on requests it could then issue: 403 while it is suspended,
+        409 if the chain would not anchor ``code`` from it (not accredited)."""
+        signer = self.issuer(department, rpc=rpc, manifest=manifest).signing_key.address
+        self._refuse_early(rpc, manifest, department, signer, code)
+
     def issue(
         self,
         session: Session,
