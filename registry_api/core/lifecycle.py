@@ -22,6 +22,7 @@ from registry_api.chain.workers import ManifestCache, Workers
 from registry_api.core.config import Settings
 from registry_api.core.db import make_engines, upgrade
 from registry_api.services.credentials import CredentialService
+from registry_api.services.retention import Purger
 from registry_api.services.trust_bundles import TrustBundleService
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ def start(state: Any, settings: Settings) -> None:
             read_engine=state.read_engine,
             keys=keys,
             manifest=manifest,
+            loops=[("retention", Purger(settings, state.engine).run)],
         )
         state.workers.start()
     state.waiter = WriteWaiter(state.read_engine)

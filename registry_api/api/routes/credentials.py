@@ -50,6 +50,7 @@ from registry_api.models.credentials import (
     StatusOut,
 )
 from registry_api.services import credential_rules as rules
+from registry_api.services import retention
 from registry_api.services.credentials import CredentialService
 from registry_core.credential_types import CREDENTIAL_TYPES
 from registry_core.issuance import CredentialRequest
@@ -232,7 +233,7 @@ class _CredentialWrite:
                 envelope = Envelope.parse(body.credential) if body.credential else None
             except CredentialFormatError as exc:
                 raise rules.invalid_credential(exc) from exc
-            return self.service.change_status(
+            accepted = self.service.change_status(
                 self.session,
                 department=self.department.code,
                 rpc=self.rpc,
@@ -242,6 +243,11 @@ class _CredentialWrite:
                 reason_code=body.reason_code,
                 envelope=envelope,
             )
+            if action == "revoke":  # the stored issuance answers (the JWT) go with the revocation
+                retention.erase_answers(
+                    self.session, department=self.department.code, names=["0x" + digest.hex()]
+                )
+            return accepted
 
         def settle(write_id: str) -> idempotency.Final | None:
             state = self.service.write_state(self.read_session, write_id)

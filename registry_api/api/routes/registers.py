@@ -52,7 +52,7 @@ from registry_api.models.registers import (
     WritePublic,
     WritesAccepted,
 )
-from registry_api.services import record_keys
+from registry_api.services import record_keys, retention
 from registry_api.services import registers as service
 from registry_api.services.writes import refuse_suspended
 
@@ -470,6 +470,10 @@ def erase_record(
             record_id=record_id,
             reason=erase_in.reason,
             versions=erase_in.versions,
+        )
+        # stored answers that name the record go with its content (same transaction)
+        retention.erase_answers(
+            writer.session, department=writer.department.code, names=[record_id]
         )
         return WritesAccepted(count=len(writes), writes=writes)
 
