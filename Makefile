@@ -95,6 +95,7 @@ bench: setup
 	$(VENV)/bin/python -m scripts.bench_registers
 	$(VENV)/bin/python -m scripts.bench_payments
 	$(VENV)/bin/python -m scripts.bench_explorer
+	$(VENV)/bin/python -m scripts.bench_public_limits
 
 clean:
 	rm -rf build $(VENV) $(TOOLS_VENV) $(FUZZ_VENV) $(SLITHER_VENV) node_modules
