@@ -287,6 +287,7 @@ def matrix_city(
         fee_types=[],
         department_status_cache_seconds=0,
         status_cache_seconds=0,
+        indexer_poll_seconds=5.0,  # the matrix reads nothing the indexer writes
     )
     with TestClient(create_app(settings)) as client:
         engine = client.app.state.engine  # type: ignore[attr-defined]

@@ -1,6 +1,6 @@
 """Personal data kept no longer than needed (issue 12 item 5): the retention purge with simulated
 time (``Purger``'s clock, no sleeping) and erasure's reach into stored Idempotency-Key answers,
-against a real chain and store."""
+against a real chain, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -75,6 +75,7 @@ class Api:
 
 @pytest.fixture(scope="module")
 def api(
+    database_url: str,
     departments: Departments,
     credential_city: CredentialCity,
     gateway_url: str,
@@ -87,7 +88,7 @@ def api(
         rpc_url=gateway_url,
         deployments_dir=deployments_dir,
         data_dir=data_dir,
-        database_url=f"sqlite:///{data_dir / 'registry.db'}",
+        database_url=database_url,
         keys_dir=departments.keys_dir,
         keystore_passphrase=SecretStr(PASSPHRASE),
         signers={"FB02": "dept-fb02"},
