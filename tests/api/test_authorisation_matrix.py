@@ -259,6 +259,104 @@ def _make_key(engine: Any, department: str, registers: list[str], types: list[st
     return token
 
 
+def _registers(
+    client: TestClient, builders: dict[str, str], owned: dict[str, list[str]]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The owners' registers, each with one anchored record: (register -> owner, -> record)."""
+    registers: dict[str, str] = {}
+    records: dict[str, str] = {}
+    for code, ids in owned.items():
+        headers = {"X-API-Key": builders[code]}
+        for register_id in ids:
+            answer = client.post(
+                "/registers",
+                json={"id": register_id, "name": "Matrix / Matrix", "schema": SCHEMA},
+                headers=headers,
+            )
+            assert answer.status_code == 202, answer.text
+            _anchored(client, answer.json()["write_id"], headers)
+            registers[register_id] = code
+            answer = client.post(
+                f"/registers/{register_id}/records",
+                json={"content": {"name": "Erika"}},
+                headers=headers,
+            )
+            assert answer.status_code == 202, answer.text
+            _anchored(client, answer.json()["write_id"], headers)
+            records[register_id] = answer.json()["record_id"]
+    return registers, records
+
+
+def _credentials(client: TestClient, builders: dict[str, str]) -> dict[str, str]:
+    """One anchored credential of each type, issued by its accredited department."""
+    credentials: dict[str, str] = {}
+    for code, issuer in ACCREDITED.items():
+        answer = client.post(
+            "/credentials",
+            json={"type": code, "holder_did": HOLDER, "claims": CLAIMS[code]},
+            headers={"X-API-Key": builders[issuer]},
+        )
+        assert answer.status_code == 201, answer.text
+        credentials[code] = answer.json()["credential_hash"]
+    return credentials
+
+
+def _citizens(
+    client: TestClient, session_seconds: int
+) -> tuple[list[Citizen], dict[tuple[str, str], str]]:
+    """Two signed-in citizens, an expired and a logged-out session, none and an unknown one;
+    the first citizen's requests, two of each type (one to approve, one to reject)."""
+    people = [Account.create(), Account.create()]
+    tokens = [_sign_in(client, person, time.time()) for person in people]
+    requests: dict[tuple[str, str], str] = {}
+    for code, action in itertools.product(ACCREDITED, ("approve", "reject")):
+        answer = client.post(
+            "/credential-requests",
+            json={"type": code, "claims": CLAIMS[code]},
+            headers={"Authorization": f"Bearer {tokens[0]}"},
+        )
+        assert answer.status_code == 201, answer.text
+        requests[code, action] = answer.json()["id"]
+    expired = _sign_in(client, people[1], time.time() - 2 * session_seconds)
+    logged_out = _sign_in(client, people[1], time.time())
+    ended = client.post("/auth/logout", headers={"Authorization": f"Bearer {logged_out}"})
+    assert ended.status_code == 204, ended.text
+    citizens = [
+        Citizen("session", make_did(people[0].address, 52062), tokens[0], True),
+        Citizen("other-session", make_did(people[1].address, 52062), tokens[1], True),
+        Citizen("expired-session", None, expired, False),
+        Citizen("logged-out-session", None, logged_out, False),
+        Citizen("no-session", None, None, False),
+        Citizen("unknown-session", None, secrets.token_urlsafe(32), False),
+    ]
+    return citizens, requests
+
+
+def _keys(client: TestClient, owned: dict[str, list[str]]) -> list[Key]:
+    """No key, an unknown one, and each department's own-scoped, "*", unscoped and revoked key."""
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    unknown = f"crk_{secrets.token_hex(8)}_{secrets.token_urlsafe(32)}"
+    keys = [Key("no-key", None, valid=False), Key("unknown-key", None, valid=False, token=unknown)]
+    for code in DEPARTMENTS:
+        own_types = [t for t, d in ACCREDITED.items() if d == code][:1] or ["BUSINESS_REG"]
+        scopes = {
+            "own": (tuple(owned.get(code, [])[:1]), tuple(own_types)),
+            "*": (("*",), ("*",)),
+            "none": ((), ()),
+        }
+        for name, (registers, types) in scopes.items():
+            token = _make_key(engine, code, list(registers), list(types))
+            keys.append(Key(f"{code}:{name}", code, registers, types, token=token))
+        revoked = _make_key(engine, code, ["*"], ["*"])  # it worked (and is cached) ...
+        used = client.get("/writes/" + "0" * 32, headers={"X-API-Key": revoked})
+        assert used.status_code == 404, used.text
+        with session_scope(engine) as session:  # ... then it was revoked
+            revoke_api_key(session=session, key_id=revoked.split("_")[1], reason="matrix")
+        keys.append(Key(f"{code}:revoked", code, ("*",), ("*",), valid=False, token=revoked))
+    time.sleep(REVOCATION_CHECK_SECONDS)  # every API process notices a revocation this late
+    return keys
+
+
 @pytest.fixture(scope="module", name="matrix")
 def matrix_city(
     departments: Departments,
@@ -295,80 +393,10 @@ def matrix_city(
             code: _make_key(engine, code, ["*"], [t for t, d in ACCREDITED.items() if d == code])
             for code in DEPARTMENTS
         }
-        registers: dict[str, str] = {}
-        records: dict[str, str] = {}
-        for code, ids in owned.items():
-            headers = {"X-API-Key": builders[code]}
-            for register_id in ids:
-                answer = client.post(
-                    "/registers",
-                    json={"id": register_id, "name": "Matrix / Matrix", "schema": SCHEMA},
-                    headers=headers,
-                )
-                assert answer.status_code == 202, answer.text
-                _anchored(client, answer.json()["write_id"], headers)
-                registers[register_id] = code
-                answer = client.post(
-                    f"/registers/{register_id}/records",
-                    json={"content": {"name": "Erika"}},
-                    headers=headers,
-                )
-                assert answer.status_code == 202, answer.text
-                _anchored(client, answer.json()["write_id"], headers)
-                records[register_id] = answer.json()["record_id"]
-        credentials: dict[str, str] = {}
-        for code, issuer in ACCREDITED.items():
-            answer = client.post(
-                "/credentials",
-                json={"type": code, "holder_did": HOLDER, "claims": CLAIMS[code]},
-                headers={"X-API-Key": builders[issuer]},
-            )
-            assert answer.status_code == 201, answer.text
-            credentials[code] = answer.json()["credential_hash"]
-        people = [Account.create(), Account.create()]
-        tokens = [_sign_in(client, person, time.time()) for person in people]
-        requests: dict[tuple[str, str], str] = {}
-        for code, action in itertools.product(ACCREDITED, ("approve", "reject")):
-            answer = client.post(
-                "/credential-requests",
-                json={"type": code, "claims": CLAIMS[code]},
-                headers={"Authorization": f"Bearer {tokens[0]}"},
-            )
-            assert answer.status_code == 201, answer.text
-            requests[code, action] = answer.json()["id"]
-        expired = _sign_in(client, people[1], time.time() - 2 * settings.citizen_session_seconds)
-        logged_out = _sign_in(client, people[1], time.time())
-        assert (
-            client.post("/auth/logout", headers={"Authorization": f"Bearer {logged_out}"})
-        ).status_code == 204
-        citizens = [
-            Citizen("session", make_did(people[0].address, 52062), tokens[0], True),
-            Citizen("other-session", make_did(people[1].address, 52062), tokens[1], True),
-            Citizen("expired-session", None, expired, False),
-            Citizen("logged-out-session", None, logged_out, False),
-            Citizen("no-session", None, None, False),
-            Citizen("unknown-session", None, secrets.token_urlsafe(32), False),
-        ]
-        keys = [Key("no-key", None, valid=False), Key("unknown-key", None, valid=False,
-                    token=f"crk_{secrets.token_hex(8)}_{secrets.token_urlsafe(32)}")]  # fmt: skip
-        for code in DEPARTMENTS:
-            own_registers = tuple(owned.get(code, [])[:1])
-            own_types = tuple([t for t, d in ACCREDITED.items() if d == code][:1]) or (
-                "BUSINESS_REG",
-            )
-            scopes = {"own": (own_registers, own_types), "*": (("*",), ("*",)), "none": ((), ())}
-            for name, (regs, types) in scopes.items():
-                token = _make_key(engine, code, list(regs), list(types))
-                keys.append(Key(f"{code}:{name}", code, regs, types, token=token))
-            revoked = _make_key(engine, code, ["*"], ["*"])
-            assert (
-                client.get("/writes/" + "0" * 32, headers={"X-API-Key": revoked}).status_code == 404
-            )
-            with session_scope(engine) as session:
-                key_id = revoked.split("_")[1]
-                revoke_api_key(session=session, key_id=key_id, reason="matrix")
-            keys.append(Key(f"{code}:revoked", code, ("*",), ("*",), valid=False, token=revoked))
-        time.sleep(REVOCATION_CHECK_SECONDS)  # every API process notices a revocation this late
+        registers, records = _registers(client, builders, owned)
+        credentials = _credentials(client, builders)
+        citizens, requests = _citizens(client, settings.citizen_session_seconds)
+        keys = _keys(client, owned)
         decide(
             rpc=rpc, manifest=manifest, members=council,
             decision=SUSPEND_DEPARTMENT.decide(department=SUSPENDED),
@@ -613,7 +641,7 @@ def test_every_write_route_is_in_the_matrix(matrix: City) -> None:
 def test_every_refusal_is_a_problem_and_reaches_nothing(matrix: City) -> None:
     city = matrix
     before = _state(city)
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     sent, unexpected = 0, []
     for route, caller, _, send, expected in _cells(city):
         if expected is None:
@@ -626,10 +654,11 @@ def test_every_refusal_is_a_problem_and_reaches_nothing(matrix: City) -> None:
             assert problem["type"].endswith("/" + kind), problem["type"]
         except AssertionError as exc:
             unexpected.append(f"{route} as {caller}: expected {status} {kind}; {exc}")
-    seconds = time.monotonic() - started
+    seconds, cpu = time.monotonic() - started, time.process_time() - cpu
     assert _state(city) == before
     print(  # the matrix's size, for the issue's note (seen with -s)
-        f"\nauthorisation matrix: {len(city.cells)} cells, {sent} refusals sent in {seconds:.1f} s, "
+        f"\nauthorisation matrix: {len(city.cells)} cells, {sent} refusals sent in {seconds:.1f} s "
+        f"({cpu:.1f} s CPU of this process), "
         f"{sent - len(unexpected)} as expected ({100 * (sent - len(unexpected)) / sent:.0f} %)"
     )
     assert not unexpected, "\n".join(unexpected[:40])
