@@ -13,7 +13,7 @@ BROWNIE_PORT ?= 8555
 export SOLCX_BINARY_PATH := $(CURDIR)/toolchain/solcx
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup demo test test-contracts test-python lint fuzz slither bench clean
+.PHONY: setup demo test test-contracts test-python lint fuzz slither bench soak clean
 
 setup: $(STAMP)/app $(STAMP)/brownie $(STAMP)/npm $(STAMP)/brownie-network-$(BROWNIE_NETWORK)-$(BROWNIE_PORT)
 
@@ -96,6 +96,12 @@ bench: setup
 	$(VENV)/bin/python -m scripts.bench_payments
 	$(VENV)/bin/python -m scripts.bench_explorer
 	$(VENV)/bin/python -m scripts.bench_public_limits
+
+# A steady mixed load on two API replicas with a replica restart every 10 minutes (scripts/soak.py):
+# `make soak SOAK_ARGS="--minutes 180 --database-url postgresql+psycopg://…"` for other runs.
+SOAK_ARGS ?= --minutes 60 --restart-every 10
+soak: setup
+	$(VENV)/bin/python -m scripts.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf build $(VENV) $(TOOLS_VENV) $(FUZZ_VENV) $(SLITHER_VENV) node_modules

@@ -65,6 +65,13 @@ class Request:
     notification: bool  # no "id": the client expects no answer (JSON-RPC 2.0 section 4.1)
 
 
+def _note(method: str, route: Route) -> None:
+    """At DEBUG, every method the gateway sees and what it does with it (which methods a city's
+    software uses: ``tests/e2e/test_standard_rpc.py`` reads these lines)."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("method=%s route=%s", method[:64], route.value)
+
+
 def _invalid(reason: str) -> GatewayError:
     return GatewayError(INVALID_REQUEST, f"invalid request: {reason}")
 
@@ -175,6 +182,7 @@ class Dispatcher:
         try:
             request = parse_request(obj)
             route = classify(request.method)
+            _note(request.method, route)
             if route is Route.FORWARD:
                 answer = await self.upstream.post(orjson.dumps(request.obj))
             elif route is Route.LOCAL:
@@ -222,6 +230,7 @@ class Dispatcher:
             try:
                 request = requests[i] = parse_request(obj)
                 route = classify(request.method)
+                _note(request.method, route)
                 if route is Route.FORWARD:
                     forward.append((i, request))
                 elif route is Route.RAW_TRANSACTION:

@@ -10,19 +10,21 @@ from fastapi import FastAPI
 from registry_api.api.body_limit import BodyLimitMiddleware
 from registry_api.api.openapi import install_openapi
 from registry_api.api.rate_limit import RateLimitMiddleware
+from registry_api.api.request_context import RequestContextMiddleware
 from registry_api.api.routes import (
     archive,
     credentials,
     dids,
     health,
     identity,
+    metrics,
     openid4vci,
     payments,
     registers,
     trust_bundles,
     verify,
 )
-from registry_api.core import lifecycle
+from registry_api.core import lifecycle, logs
 from registry_api.core.config import Settings, get_settings
 from registry_api.core.errors import install_error_handlers
 from registry_api.pages import install_pages
@@ -35,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        logs.configure(settings.log_format, settings.log_level)
         app.state.rpc = RpcClient(settings.rpc_url, timeout=settings.rpc_timeout_seconds)
         app.state.manifests = ManifestWatcher(settings.deployments_dir)
         lifecycle.start(app.state, settings)
@@ -57,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(registers.router)
     app.include_router(archive.router)
     app.include_router(credentials.router)
@@ -77,6 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # Outermost: a body too large is refused before anything else looks at the request.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    # Outside even that: every answer, a refusal of a large body too, has its id and is counted.
+    app.add_middleware(RequestContextMiddleware)
     return app
 
 

@@ -22,6 +22,7 @@ from types import FrameType
 
 from registry_api.chain.keys import unlock_keys
 from registry_api.chain.workers import ManifestCache, Workers
+from registry_api.core import logs
 from registry_api.core.config import Settings, get_settings
 from registry_api.core.db import make_engines, upgrade
 from registry_api.services.retention import Purger
@@ -54,14 +55,14 @@ def main(argv: list[str] | None = None) -> int:
         help="read the settings from stdin's first line and follow the parent on stdin",
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     parent = _lines(sys.stdin.fileno()) if args.from_parent else None
     if parent is not None:
         settings = Settings.model_validate(json.loads(next(parent)))
     else:
         settings = get_settings()
-        if settings.migrate_on_start:
-            upgrade(settings.database)
+    logs.configure(settings.log_format, settings.log_level)
+    if parent is None and settings.migrate_on_start:
+        upgrade(settings.database)
     engine, read_engine = make_engines(settings.database)
     workers = Workers(
         settings=settings,
@@ -80,6 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN if args.from_parent else handler)
     signal.signal(signal.SIGTERM, handler)
     workers.start()
+    logging.getLogger(__name__).info(
+        "worker %d runs %d sender(s), the indexer and the channel settler",
+        os.getpid(),
+        len(workers.senders),
+    )
     if parent is not None:
         threading.Thread(
             target=_follow_parent,

@@ -48,6 +48,7 @@ def wait_until_up(
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
+                stop(process)  # not left running behind a command that gave up on it
                 raise ServiceError(f"{name} did not answer within {timeout:.0f} s; see {log_path}")
             time.sleep(0.05)
 
@@ -103,9 +104,11 @@ def start_api(settings: CitySettings) -> subprocess.Popen[bytes]:
         api_env(settings),
         log_path,
     )
+    # It unlocks every department's keys first (scrypt keystores): ~20 s on a busy 2-core machine.
     wait_until_up(
-        process, httpx.Request("GET", f"{settings.api_url}/health"), name="API", log_path=log_path
-    )
+        process, httpx.Request("GET", f"{settings.api_url}/health"), name="API", log_path=log_path,
+        timeout=90,
+    )  # fmt: skip
     return process
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from registry_api.chain import hub
+from registry_api.chain.idle import IdleBackoff
 from registry_api.core.db import session_scope
 from registry_api.models.tables import (
     CHAIN_DERIVED,
@@ -52,11 +53,12 @@ class Indexer:
         rpc_url: str,
         manifest_loader: Callable[[], DeploymentManifest],
         poll_seconds: float = 0.5,
+        idle_seconds: float = 2.0,
     ) -> None:
         self.engine = engine
         self.rpc = RpcClient(rpc_url, timeout=30.0)
         self.manifest_loader = manifest_loader
-        self.poll_seconds = poll_seconds
+        self.idle = IdleBackoff(poll_seconds, idle_seconds)
 
     def run(self, stop: threading.Event) -> None:
         failing = False  # the node or the store does not answer: said once, not every round
@@ -74,8 +76,10 @@ class Indexer:
                 if failing:
                     log.info("indexer: the node and the store answer again")
                 failing = False
-            if not busy:
-                stop.wait(self.poll_seconds)
+            if busy:
+                self.idle.busy()
+            else:
+                stop.wait(self.idle.idle())
         self.rpc.close()
 
     def _block_hash(self, number: int) -> str | None:
@@ -97,6 +101,7 @@ class Indexer:
             return True
         if start > head:
             return False
+        self.idle.busy()  # new blocks: the next ones may follow soon
         end = min(head, start + MAX_RANGE - 1)
         logs = self.rpc.get_logs(address=contract.address, from_block=start, to_block=end)
         end_hash = self._block_hash(end) or ""

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from registry_api.chain import outbox
 from registry_api.chain import payments as chain
+from registry_api.chain.idle import IdleBackoff
 from registry_api.models.payment_tables import PaymentChannelRow
 from registry_api.models.tables import Write
 from registry_core.manifest import DeploymentManifest
@@ -115,23 +116,32 @@ class ChannelSettler:
         margin_seconds: int,
         poll_seconds: float,
         wake: Callable[[str], None],
+        idle_seconds: float = 2.0,
     ) -> None:
         self.engine = engine
         self.rpc_url = rpc_url
         self.manifest_loader = manifest_loader
         self.signers = signers
         self.margin_seconds = margin_seconds
-        self.poll_seconds = poll_seconds
+        self.idle = IdleBackoff(poll_seconds, idle_seconds)
         self.wake = wake
 
     def run(self, stop: threading.Event) -> None:
+        failing = False  # said once when the chain or the store stops answering, not each round
         with RpcClient(self.rpc_url, timeout=10.0) as rpc:
             while not stop.is_set():
                 try:
-                    self.round(rpc)
+                    if self.round(rpc):
+                        self.idle.busy()
                 except Exception as exc:  # the chain or the store may be away; try again
-                    log.warning("channel settler: %s", exc)
-                stop.wait(self.poll_seconds)
+                    if not failing:
+                        log.warning("channel settler: %s; retrying", str(exc).splitlines()[0])
+                    failing = True
+                else:
+                    if failing:
+                        log.info("channel settler: the node and the store answer again")
+                    failing = False
+                stop.wait(self.idle.idle())
 
     def round(self, rpc: RpcClient) -> int:
         """One pass; returns how many settlements it enqueued."""

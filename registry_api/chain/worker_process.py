@@ -40,8 +40,9 @@ def settings_line(settings: Settings) -> bytes:
 
 
 class WorkerProcess:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, env: dict[str, str] | None = None) -> None:
         self.settings = settings
+        self.env = env or {}  # added to the child's environment (its metrics folder)
         self._process: subprocess.Popen[bytes] | None = None
         self._pipe: int | None = None
         self._lock = threading.Lock()
@@ -58,6 +59,7 @@ class WorkerProcess:
             [sys.executable, "-m", "registry_api.worker", "--from-parent"],
             stdin=subprocess.PIPE,
             close_fds=True,
+            env={**os.environ, **self.env},
         )
         assert process.stdin is not None
         pipe = process.stdin.fileno()

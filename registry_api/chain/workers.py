@@ -85,12 +85,14 @@ class Workers:
                 limits=limits,
                 resend_after=settings.sender_resend_after_seconds,
                 lease_seconds=settings.lease_seconds,
+                idle_seconds=settings.idle_poll_seconds,
             )
         self.indexer = Indexer(
             engine=engine,
             rpc_url=settings.rpc_url,
             manifest_loader=manifest,
             poll_seconds=settings.indexer_poll_seconds,
+            idle_seconds=settings.idle_poll_seconds,
         )
         by_name = {key.name: key.account.address for key in keys}
         self.settler = ChannelSettler(
@@ -103,6 +105,7 @@ class Workers:
             margin_seconds=settings.channel_settle_margin_seconds,
             poll_seconds=settings.settler_poll_seconds,
             wake=self.wake,
+            idle_seconds=settings.idle_poll_seconds,
         )
 
     def start(self) -> None:

@@ -93,8 +93,18 @@ class Settings(BaseSettings):
     sender_resend_after_seconds: float = Field(3.0, gt=0)
     # Scales the sender's measured gas limits (raise it if a chain charges more gas per call).
     sender_gas_factor: float = Field(1.0, gt=0, le=10)
-    lease_seconds: float = Field(15.0, gt=0)
+    # A sender's lease on its key, renewed every third of it (and in every signing commit): a
+    # replica on another host takes over this long after a holder died (one on this host at
+    # once). Short enough for a takeover within seconds, long enough that a renewal delayed by
+    # an idle wait (idle_poll_seconds) or a slow commit does not lose it.
+    lease_seconds: float = Field(6.0, gt=0)
     indexer_poll_seconds: float = Field(0.5, gt=0)
+    # The workers' loops poll less when nothing happens: each idle round waits twice as long as
+    # the one before, up to this; work (or a wake from the API) brings back fast polling.
+    idle_poll_seconds: float = Field(2.0, gt=0, le=60)
+    # Log lines: one JSON object each (core/logs.py) or plain text; and the least level logged.
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Identity domain (issue 9). The URL citizens reach the API at: the EIP-4361 domain and URI
     # and the OpenID4VCI issuer identifier come from it, never from a request's Host header.
     public_url: str = Field("http://127.0.0.1:8000", max_length=300)

@@ -21,6 +21,7 @@ from registry_api.chain.worker_process import WorkerProcess
 from registry_api.chain.workers import ManifestCache, Workers
 from registry_api.core.config import Settings
 from registry_api.core.db import make_engines, upgrade
+from registry_api.metrics.exposition import Exposition
 from registry_api.services.credentials import CredentialService
 from registry_api.services.retention import Purger
 from registry_api.services.trust_bundles import TrustBundleService
@@ -41,6 +42,7 @@ def start(state: Any, settings: Settings) -> None:
     if settings.migrate_on_start:
         upgrade(settings.database)
     state.engine, state.read_engine = make_engines(settings.database)
+    state.metrics = Exposition(settings=settings, engine=state.read_engine)
     keys = unlock_keys(settings)
     by_name: dict[str, str] = {key.name: key.account.address for key in keys}
     state.signers = {
@@ -50,7 +52,7 @@ def start(state: Any, settings: Settings) -> None:
     }
     state.workers = None
     if settings.workers == "process":
-        state.workers = WorkerProcess(settings)
+        state.workers = WorkerProcess(settings, env=state.metrics.worker_env())
         state.workers.start()
     elif settings.workers == "thread":
         manifest = ManifestCache(deployments_dir=settings.deployments_dir, rpc_url=settings.rpc_url)
@@ -82,3 +84,6 @@ def stop(state: Any) -> None:
         engine = getattr(state, name, None)
         if engine is not None:
             engine.dispose()
+    metrics = getattr(state, "metrics", None)
+    if metrics is not None:
+        metrics.close()

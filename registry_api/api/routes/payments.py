@@ -28,7 +28,8 @@ from registry_api.api.deps import (
     SessionDep,
     SettingsDep,
 )
-from registry_api.core.errors import PROBLEM_BASE
+from registry_api.core.errors import PROBLEM_BASE, RegistryError
+from registry_api.metrics.definitions import VOUCHERS
 from registry_api.models.payments import (
     AccountOut,
     ChannelOpenIn,
@@ -291,17 +292,23 @@ async def voucher(
     manifest = state.manifests.load(state.rpc.chain_id())
     domain = payments.channels_domain_of(manifest)
 
-    return await run_in_threadpool(
-        lambda: vouchers.accept_voucher(
-            state.engine,
-            read_engine=state.read_engine,
-            domain=domain,
-            channel_id=channel_id,
-            body=body,
-            now=now,
-            margin=settings.channel_settle_margin_seconds,
+    try:
+        out = await run_in_threadpool(
+            lambda: vouchers.accept_voucher(
+                state.engine,
+                read_engine=state.read_engine,
+                domain=domain,
+                channel_id=channel_id,
+                body=body,
+                now=now,
+                margin=settings.channel_settle_margin_seconds,
+            )
         )
-    )
+    except RegistryError:
+        VOUCHERS.labels("refused").inc()
+        raise
+    VOUCHERS.labels("repeated" if out.repeated else "accepted").inc()
+    return out
 
 
 @router.post(
@@ -342,6 +349,8 @@ async def voucher_batch(
             data.append(
                 VoucherResult(channel_id=item.channel_id.lower(), status="refused", problem=problem)
             )
+    for result in data:
+        VOUCHERS.labels(result.status).inc()
     return VouchersOut(data=data, accepted=sum(r.status == "accepted" for r in data))
 
 

@@ -14,6 +14,7 @@ import socket
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col
@@ -48,7 +49,17 @@ def owner_dead(owner: str) -> bool:
         return True
     except PermissionError:
         return False
-    return False
+    return _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """An exited process that nobody reaped yet (e.g. a worker whose API was SIGKILLed, in a
+    container whose init does not reap) still answers ``kill(pid, 0)``, but sends nothing."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no procfs (not Linux) or gone meanwhile
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def aware(moment: datetime) -> datetime:

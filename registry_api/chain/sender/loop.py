@@ -30,6 +30,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col
 
 from registry_api.chain import directory
+from registry_api.chain.idle import IdleBackoff
 from registry_api.chain.planning import Limits, TxPlan, plan_round
 from registry_api.chain.planning.domains import PLANNERS, WRITE_COLUMNS, load_all
 from registry_api.chain.sender import receipts, recovery
@@ -39,6 +40,7 @@ from registry_api.chain.sender.refusals import Refusal
 from registry_api.chain.sender.transmit import Answer, Outgoing, send_all
 from registry_api.chain.signing import FastSigner
 from registry_api.core.db import session_scope
+from registry_api.metrics.definitions import ANCHORING
 from registry_api.models.tables import ChainTx, Write
 from registry_core.errors import RpcConnectionError, RpcError
 from registry_core.manifest import DeploymentManifest
@@ -49,6 +51,7 @@ log = logging.getLogger(__name__)
 PENDING_FETCH = 5000
 FILLER = "self"  # target of a transaction that only fills a nonce gap (to the signer itself)
 BACKOFF = (0.5, 1.0, 2.0, 5.0, 10.0)
+IDLE_FAST = 0.05  # the wait after the first idle round (then doubling, see chain/idle.py)
 
 
 class Sender:
@@ -64,8 +67,9 @@ class Sender:
         read_engine: Engine | None = None,
         limits: Limits | None = None,
         resend_after: float = 3.0,
-        lease_seconds: float = 15.0,
+        lease_seconds: float = 6.0,
         owner: str | None = None,
+        idle_seconds: float = 2.0,
     ) -> None:
         self.engine = engine
         self.read_engine = read_engine or engine
@@ -77,11 +81,15 @@ class Sender:
         self.resend_after = resend_after
         self.lease = Lease(engine=engine, signer=self.address, seconds=lease_seconds, owner=owner)
         self.wake = threading.Event()
+        self.idle = IdleBackoff(IDLE_FAST, idle_seconds)
         self.nonces = NonceBook(self.address)
         self._fast: FastSigner | None = None
         # Highest nonce this signer's transactions were seen mined at (None: ask the store).
         self._mined_nonce: int | None = None
         self._failures = 0
+        # tx hash -> acceptance times of its writes, for the anchoring latency (this sender's
+        # own transactions only: after a takeover or a restart they are not observed).
+        self._accepted: dict[str, list[datetime]] = {}
 
     @property
     def owner(self) -> str:
@@ -113,9 +121,11 @@ class Sender:
                 log.exception("sender %s: round failed; retrying", self.address)
                 self._back_off(stop, None)
                 continue
-            if not busy:
-                self.wake.wait(0.05)
+            if busy:
+                self.idle.busy()
+            elif self.wake.wait(self.idle.idle()):
                 self.wake.clear()
+                self.idle.busy()
         self.rpc.close()
 
     def _back_off(self, stop: threading.Event, exc: Exception | None) -> None:
@@ -135,9 +145,11 @@ class Sender:
             self._failures = 0
 
     def _forget(self) -> None:
-        """Another sender may have used the signer meanwhile: re-read nonces from the store."""
+        """Another sender may have used the signer meanwhile: re-read nonces from the store (and
+        stop timing the transactions sent so far: another sender may settle them)."""
         self.nonces.forget()
         self._mined_nonce = None
+        self._accepted.clear()
 
     def step(self) -> bool:
         """One round: settle sent transactions, then sign and send new ones. True if busy."""
@@ -180,10 +192,19 @@ class Sender:
                 receipts.store_settlement(session, settlement)
             if self._mined_nonce is not None:
                 self._mined_nonce = max(self._mined_nonce, *(tx.nonce for tx, _ in done))
+            self._observe_anchoring(done)
         if resend:
             outgoing = [Outgoing(tx.nonce, tx.raw, tx.tx_hash) for tx in resend if tx.raw]
             self._act(manifest, send_all(self.rpc, outgoing), resend=True)
         return len(open_txs) - len(done)
+
+    def _observe_anchoring(self, done: Sequence[tuple[Any, dict[str, Any]]]) -> None:
+        now = datetime.now(UTC)
+        for tx, receipt in done:
+            accepted = self._accepted.pop(tx.tx_hash, ())
+            if receipt.get("status") == "0x1":
+                for moment in accepted:
+                    ANCHORING.observe((now - aware(moment)).total_seconds())
 
     def _reopen_lost(self, chain_nonce: int) -> None:
         """Asked every round, so the store is read only when the answer can be yes: once the
@@ -246,6 +267,9 @@ class Sender:
         rows = self._sign(manifest, plans, nonces)
         self._persist(plans, rows)
         self.nonces.commit(nonces)
+        created = {w.seq: w.created_at for w in writes}
+        for plan, row in zip(plans, rows, strict=True):
+            self._accepted[row["tx_hash"]] = [created[p.seq] for p in plan.placements]
         # Committed: from here on a crash only means "send the same bytes again".
         outgoing = [Outgoing(row["nonce"], row["raw"], row["tx_hash"]) for row in rows]
         self._act(manifest, send_all(self.rpc, outgoing), resend=False)
@@ -371,6 +395,8 @@ class Sender:
                 self._refuse(session, refused)
         if refused or taken:
             self.nonces.forget()
+            for answer in [*taken, *(a for a, _ in refused)]:
+                self._accepted.pop(answer.tx.tx_hash, None)  # never anchored under this hash
 
     def _replace(self, session: Session, taken: Sequence[Answer]) -> None:
         """A nonce taken by another transaction: this one can never be mined; plan it again."""
