@@ -95,6 +95,7 @@ bench: setup
 	$(VENV)/bin/python -m scripts.bench_registers
 	$(VENV)/bin/python -m scripts.bench_payments
 	$(VENV)/bin/python -m scripts.bench_explorer
+	$(VENV)/bin/python -m scripts.bench_public_limits
 
 # A steady mixed load on two API replicas with a replica restart every 10 minutes (scripts/soak.py):
 # `make soak SOAK_ARGS="--minutes 180 --database-url postgresql+psycopg://…"` for other runs.

@@ -25,6 +25,7 @@ from registry_api.chain.workers import ManifestCache, Workers
 from registry_api.core import logs
 from registry_api.core.config import Settings, get_settings
 from registry_api.core.db import make_engines, upgrade
+from registry_api.services.retention import Purger
 
 
 def _lines(fd: int) -> Iterator[bytes]:
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         read_engine=read_engine,
         keys=unlock_keys(settings),
         manifest=ManifestCache(deployments_dir=settings.deployments_dir, rpc_url=settings.rpc_url),
+        loops=[("retention", Purger(settings, engine).run)],
     )
     stopping = threading.Event()
 

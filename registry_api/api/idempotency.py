@@ -6,6 +6,10 @@ another method, path or body is refused (``422 idempotency-key-reused``). Keys b
 department (``idempotency_entry``'s primary key is department + key). Only successful answers are
 stored, so a refused request may be sent again with the same key.
 
+Stored answers are kept for ``CITY_API_IDEMPOTENCY_RETENTION_SECONDS`` (24 h); one that names a
+record erased or a credential revoked since is replaced by a ``410`` problem
+(``services/retention.py``).
+
 Two strategies, by when the answer is known:
 
 * register writes answer ``202`` at once: the entry is committed with the write itself
@@ -36,7 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 
-from registry_api.core.errors import RegistryError
+from registry_api.core.errors import PROBLEM_JSON, RegistryError
 from registry_api.models.tables import IdempotencyEntry
 from registry_core.hashing import canonical_json
 
@@ -78,8 +82,13 @@ def replay(entry: IdempotencyEntry, *, fingerprint: str, key: str) -> JSONRespon
                 "use a new key for a new request"
             ),
         )
+    # an answer erased since (services/retention.py) is a problem
+    media_type = PROBLEM_JSON if entry.status_code >= 400 else None
     return OrjsonResponse(
-        entry.body, status_code=entry.status_code, headers={REPLAY_HEADER: "true"}
+        entry.body,
+        status_code=entry.status_code,
+        headers={REPLAY_HEADER: "true"},
+        media_type=media_type,
     )
 
 
@@ -289,7 +298,10 @@ class AwaitedWrite:
         headers = {REPLAY_HEADER: "true"} if replayed else {}
         if entry.status_code == 202:
             headers["Location"] = str(entry.body.get("status_url", ""))
-        return OrjsonResponse(entry.body, status_code=entry.status_code, headers=headers)
+        media_type = PROBLEM_JSON if entry.status_code >= 400 else None  # erased meanwhile
+        return OrjsonResponse(
+            entry.body, status_code=entry.status_code, headers=headers, media_type=media_type
+        )
 
     def _update(self, statement: Any) -> None:
         """Change this key's entry only while it is open (whoever settles it first wins)."""

@@ -54,6 +54,12 @@ GENERIC_REFUSALS: dict[str, str] = {
     "429": "Too many requests from this client; see Retry-After",
     "503": "The chain, its deployment or the store is not available right now",
 }
+# Department writes with an Idempotency-Key: a stored answer may have been erased since
+# (a payment's answer only ages out).
+ERASED_ANSWER = (
+    "The answer stored under this Idempotency-Key named a record erased or a credential revoked "
+    "since, so it is not kept (services/retention.py)"
+)
 RETRY_AFTER = {
     "Retry-After": {
         "description": "Seconds until the client may send again",
@@ -134,6 +140,14 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
                     content.update(_refusal_content(oauth))
                 if status == "429":
                     response["headers"] = RETRY_AFTER
+            parameters = operation.get("parameters", [])
+            if not path.startswith("/payments/") and any(
+                p.get("name") == "Idempotency-Key" for p in parameters
+            ):
+                responses.setdefault(
+                    "410",
+                    {"description": ERASED_ANSWER, "content": _refusal_content(oauth=False)},
+                )
             if oauth and method == "post" and path in OAUTH_BODIES:
                 operation["requestBody"] = {"content": OAUTH_BODIES[path]}
     return document

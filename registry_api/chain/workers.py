@@ -1,5 +1,5 @@
-"""Background workers: one outbox sender per signing key, one indexer and the channel settler
-(``chain/settler.py``), as threads.
+"""Background workers: one outbox sender per signing key, one indexer, the channel settler
+(``chain/settler.py``) and the loops the caller adds (the retention purge), as threads.
 
 They run in the worker process (``registry_api.worker``) or, with ``CITY_API_WORKERS=thread``, in
 the API process. The keys (each department's register key and credential key, and the relay
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -61,8 +62,11 @@ class Workers:
         read_engine: Engine,
         keys: list[SigningKey],
         manifest: ManifestCache,
+        loops: Sequence[tuple[str, Callable[[threading.Event], None]]] = (),
     ) -> None:
+        """``loops``: (name, run) of more threads; ``run(stop)`` returns once ``stop`` is set."""
         self._stop = threading.Event()
+        self._loops = list(loops)
         self._threads: list[threading.Thread] = []
         self.departments: dict[str, str | None] = {}  # signer address -> its department
         self.senders: dict[str, Sender] = {}  # signer address -> its sender
@@ -109,6 +113,8 @@ class Workers:
             self._spawn(f"sender-{address[:10]}", sender.run)
         self._spawn("indexer", self.indexer.run)
         self._spawn("channel-settler", self.settler.run)
+        for name, run in self._loops:
+            self._spawn(name, run)
 
     def _spawn(self, name: str, target: object) -> None:
         thread = threading.Thread(target=target, args=(self._stop,), name=name, daemon=True)  # type: ignore[arg-type]

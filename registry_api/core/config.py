@@ -127,6 +127,13 @@ class Settings(BaseSettings):
     citizen_session_seconds: int = Field(900, ge=60, le=86_400)
     # A completed (issued or rejected) request's personal data is deleted after this time.
     request_retention_seconds: int = Field(30 * 86_400, ge=0)
+    # Retention (services/retention.py): a stored Idempotency-Key answer (a credential answer
+    # holds the VC-JWT with its claims) is deleted this long after it was stored; sign-in nonces,
+    # citizen sessions and OpenID4VCI codes, tokens and nonces this long after they expired; the
+    # worker purges every retention_purge_seconds.
+    idempotency_retention_seconds: int = Field(86_400, ge=60, le=90 * 86_400)
+    auth_retention_seconds: int = Field(86_400, ge=0, le=90 * 86_400)
+    retention_purge_seconds: float = Field(300.0, gt=0, le=86_400)
     credential_offer_seconds: int = Field(600, ge=30, le=86_400)
     issuance_token_seconds: int = Field(300, ge=30, le=3600)
     c_nonce_seconds: int = Field(300, ge=30, le=3600)

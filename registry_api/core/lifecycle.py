@@ -23,6 +23,7 @@ from registry_api.core.config import Settings
 from registry_api.core.db import make_engines, upgrade
 from registry_api.metrics.exposition import Exposition
 from registry_api.services.credentials import CredentialService
+from registry_api.services.retention import Purger
 from registry_api.services.trust_bundles import TrustBundleService
 from registry_api.store import records
 from registry_api.store.data_keys import open_store
@@ -67,6 +68,7 @@ def start(state: Any, settings: Settings) -> None:
             read_engine=state.read_engine,
             keys=keys,
             manifest=manifest,
+            loops=[("retention", Purger(settings, state.engine).run)],
         )
         state.workers.start()
     state.waiter = WriteWaiter(state.read_engine)

@@ -195,8 +195,10 @@ class IdempotencyEntry(SQLModel, table=True):
     open_until: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    # Purged by age (``services/retention.py``: CITY_API_IDEMPOTENCY_RETENTION_SECONDS).
     created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow,
+        sa_column=Column(DateTime(timezone=True), nullable=False, index=True),
     )
 
 

@@ -54,6 +54,7 @@ from registry_api.models.credentials import (
     StatusOut,
 )
 from registry_api.models.tables import ChainTx, IssuedCredential, Write
+from registry_api.services import retention
 from registry_api.services.credential_rules import (
     chain_refusal,
     invalid_credential,
@@ -151,6 +152,14 @@ class CredentialService:
         if error is not None:
             raise chain_refusal(error)
         self._may_anchor[key] = time.monotonic()
+
+    def refuse_unable_to_issue(
+        self, rpc: Node, manifest: DeploymentManifest, department: str, code: str
+    ) -> None:
+        """A department decides only on requests it could then issue: 403 while it is suspended,
+        409 if the chain would not anchor ``code`` from it (not accredited)."""
+        signer = self.issuer(department, rpc=rpc, manifest=manifest).signing_key.address
+        self._refuse_early(rpc, manifest, department, signer, code)
 
     def issue(
         self,
@@ -373,6 +382,8 @@ class CredentialService:
             target=STATUS_REGISTRY, payload=payload, reference=_hex(digest),
         )  # fmt: skip
         session.add(write)
+        if action == "revoke":  # the stored issuance answers (the JWT) go with the revocation
+            retention.erase_answers(session, department=department, names=[_hex(digest)])
         return StatusChangeAccepted(
             write_id=write.id,
             status="pending",

@@ -19,6 +19,7 @@ from registry_api.core.errors import RegistryError
 from registry_api.core.security import Department
 from registry_api.models.registers import WriteAccepted
 from registry_api.models.tables import Record, RecordVersion, Register, Write
+from registry_api.services import retention
 from registry_api.services.record_reads import get_record
 from registry_api.services.record_validation import canonicalise, validate_records
 from registry_api.services.registers import accepted, authorize, new_write_id
@@ -297,4 +298,6 @@ def erase_record(
         record.search_text = ""
     record.updated_at = _now()
     session.add(record)
+    # stored answers that name the record go with its content (same transaction)
+    retention.erase_answers(session, department=department.code, names=[record_id])
     return result

@@ -29,6 +29,7 @@ from registry_api.api.deps import (
 )
 from registry_api.core.config import Settings
 from registry_api.core.errors import RegistryError
+from registry_api.core.security import Department
 from registry_api.models.identity import (
     ApproveIn,
     ChangeOwnerIn,
@@ -162,6 +163,23 @@ def _purge(session: Session, settings: Settings, now: int) -> None:
     credential_requests.purge(session, now=now, retention=settings.request_retention_seconds)
 
 
+def _refuse_unable(
+    session: Session,
+    service: CredentialService,
+    rpc: RpcClient,
+    manifest: DeploymentManifest,
+    department: Department,
+    request_id: str,
+) -> CredentialRequestRow | None:
+    """The request; a decision on one of the key's types is refused while the department is
+    suspended or not accredited for the type (a ``*`` key decides only what it could issue).
+    Requests of other types stay invisible (``404`` from the service)."""
+    found = session.get(CredentialRequestRow, request_id[:32])
+    if found is not None and department.may_issue(found.type):
+        service.refuse_unable_to_issue(rpc, manifest, department.code, found.type)
+    return found
+
+
 @router.post(
     "/credential-requests",
     status_code=201,
@@ -237,9 +255,10 @@ def approve(
     department: CurrentDepartment,
     rpc: RpcDep,
     manifest: ManifestDep,
+    service: CredentialServiceDep,
     now: NowDep,
 ) -> RequestOut:
-    found = session.get(CredentialRequestRow, request_id[:32])
+    found = _refuse_unable(session, service, rpc, manifest, department, request_id)
     awaits_fee = (
         found is not None
         and payments.fee_due(rpc, manifest, settings, found.type)
@@ -293,8 +312,12 @@ def reject(
     body: RejectIn,
     session: SessionDep,
     department: CurrentDepartment,
+    rpc: RpcDep,
+    manifest: ManifestDep,
+    service: CredentialServiceDep,
     now: NowDep,
 ) -> RequestOut:
+    _refuse_unable(session, service, rpc, manifest, department, request_id)
     row = credential_requests.reject(
         session, department=department, request_id=request_id, reason=body.reason, now=now
     )
