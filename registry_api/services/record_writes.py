@@ -22,7 +22,7 @@ from registry_api.models.tables import Record, RecordVersion, Register, Write
 from registry_api.services import retention
 from registry_api.services.record_reads import get_record
 from registry_api.services.record_validation import canonicalise, validate_records
-from registry_api.services.registers import accepted, authorize, new_write_id
+from registry_api.services.registers import accepted, authorize, hub_write
 from registry_api.store import records as sealed
 from registry_api.store.search_index import search_text
 from registry_core.hashing import content_hash, new_salt
@@ -181,18 +181,14 @@ def append_version(
     else:
         validate_records(register, [content])
     salt = new_salt()
-    write = Write(
-        id=new_write_id(),
-        department=department.code,
-        signer=signer,
-        planner="registers",
+    write = hub_write(
+        department,
+        signer,
         kind="close" if closing else "amend",
-        target=hub.HUB,
         register_id=register.id,
         record_id=record.id,
         version_index=latest_index + 1,
         mode=record.mode,
-        status="pending",
     )
     latest.status = "amended"
     session.add(latest)
@@ -272,18 +268,14 @@ def erase_record(
     sealed.shred(targets)
     result: list[WriteAccepted] = []
     for version in targets:
-        write = Write(
-            id=new_write_id(),
-            department=department.code,
-            signer=signer,
-            planner="registers",
+        write = hub_write(
+            department,
+            signer,
             kind="erase",
-            target=hub.HUB,
             register_id=register.id,
             record_id=record.id,
             version_index=version.version_index,
             mode=record.mode,
-            status="pending",
             erasure_reason=code,
         )
         version.status = "erased"

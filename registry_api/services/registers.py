@@ -8,12 +8,13 @@ here) and read in ``record_reads``.
 
 from __future__ import annotations
 
-import secrets
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from registry_api.chain import hub
 from registry_api.chain.node import Node
+from registry_api.chain.outbox import new_write
 from registry_api.core.errors import RegistryError, contract_problem
 from registry_api.core.security import Department
 from registry_api.models.registers import RegisterCreate, RegisterPublic, WriteAccepted
@@ -23,8 +24,12 @@ from registry_core.manifest import DeploymentManifest
 from registry_core.schemas import SchemaInvalidError, validator_for
 
 
-def new_write_id() -> str:
-    return secrets.token_hex(16)
+def hub_write(department: Department, signer: str, *, kind: str, **fields: Any) -> Write:
+    """A pending outbox row of the register hub (not yet in any session)."""
+    return new_write(
+        department=department.code, signer=signer, planner="registers", kind=kind,
+        target=hub.HUB, **fields,
+    )  # fmt: skip
 
 
 def accepted(write: Write) -> WriteAccepted:
@@ -143,16 +148,8 @@ def create_register(
             title="The register exists already",
             detail=f"register {register_in.id} exists already",
         )
-    write = Write(
-        id=new_write_id(),
-        department=department.code,
-        signer=signer,
-        planner="registers",
-        kind="register",
-        target=hub.HUB,
-        register_id=register_in.id,
-        mode="single",
-        status="pending",
+    write = hub_write(
+        department, signer, kind="register", register_id=register_in.id, mode="single"
     )
     session.add(
         Register(
