@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy import func, insert, or_
 from sqlmodel import Session, col, select
 
-from registry_api.chain import hub
+from registry_api.chain import hub, outbox
 from registry_api.core.errors import RegistryError, contract_problem
 from registry_api.core.security import Department
 from registry_api.models.registers import (
@@ -675,7 +675,7 @@ def record_public(
                 erasure_reason=version.erasure_reason,
                 write=write_public(write, tx),
                 leaf=write.leaf,
-                proof=write.proof,
+                proof=outbox.batch_proof(session, write.merkle_root, write.leaf),
             )
         )
     if rpc is not None and manifest is not None:
