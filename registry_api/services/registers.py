@@ -357,9 +357,22 @@ def create_records(
             )
         )
     # Core inserts (no ORM objects): the write lock is held only for these statements.
-    session.execute(insert(Record.__table__), records)  # type: ignore[attr-defined]
-    session.execute(insert(RecordVersion.__table__), versions)  # type: ignore[attr-defined]
-    session.execute(insert(Write.__table__), writes)  # type: ignore[attr-defined]
+    record_table = Record.__table__  # type: ignore[attr-defined]
+    version_table = RecordVersion.__table__  # type: ignore[attr-defined]
+    write_table = Write.__table__  # type: ignore[attr-defined]
+    if len(records) == 1 and session.get_bind().dialect.name == "postgresql":
+        # A single write in one round trip instead of three (PostgreSQL's data-modifying CTEs;
+        # SQLite has none, and there a statement costs no round trip).
+        session.execute(
+            insert(write_table)
+            .values(writes[0])
+            .add_cte(insert(record_table).values(records[0]).cte("new_record"))
+            .add_cte(insert(version_table).values(versions[0]).cte("new_version"))
+        )
+        return result
+    session.execute(insert(record_table), records)
+    session.execute(insert(version_table), versions)
+    session.execute(insert(write_table), writes)
     return result
 
 
