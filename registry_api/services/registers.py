@@ -342,6 +342,7 @@ def create_records(
                 "version_index": 0,
                 "mode": mode,
                 "status": "pending",
+                "replans": 0,
                 "created_at": now,
             }
         )
