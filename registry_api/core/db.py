@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,9 +23,11 @@ import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
+PING_IDLE_SECONDS = 1.0
 
 
 # JSON columns (record contents, proofs) through orjson: ~5x faster than the json module per row.
@@ -126,7 +129,34 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
                 write_lock.release()
 
         return engine
-    return create_engine(url, pool_size=20, max_overflow=10, pool_pre_ping=True, **_JSON_CODEC)
+    engine = create_engine(url, pool_size=20, max_overflow=10, **_JSON_CODEC)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it sat idle for ``PING_IDLE_SECONDS``.
+
+    ``pool_pre_ping`` pings on every checkout: one more round trip per session, a quarter of a
+    single record write's. A connection in steady use needs none; one that waited (the store may
+    have restarted meanwhile) is pinged and, if dead, replaced by the pool (SQLAlchemy's custom
+    pessimistic disconnect handling). A restart under load is met by the next statement instead:
+    a 503 problem, and the pool drops all its connections (see tests/api/test_fault_database_restart).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(str(exc)) from exc
 
 
 def make_engines(url: str) -> tuple[Engine, Engine]:
