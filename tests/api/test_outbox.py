@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from registry_api.chain import contracts, outbox
 from registry_api.chain.sender.nonces import NonceBook
 from registry_api.core.config import Settings
-from registry_api.core.db import session_scope
+from registry_api.core.db import make_engine, session_scope, upgrade
 from registry_api.core.security import Department
 from registry_api.main import create_app
 from registry_api.models.tables import ChainTx, Write
@@ -259,3 +259,46 @@ def test_a_nonce_given_back_is_handed_out_before_the_next_and_never_one_the_chai
         assert book.gaps == [] and book.take(1) == [16]
         book.load(session, chain_nonce=20)
         assert book.gaps == [] and book.take(2) == [20, 21]
+
+
+def test_the_backlog_is_read_without_an_index_on_status(database_url: str) -> None:
+    """No outbox index covers ``status`` (migration 0011): the backlog reads pending and held
+    writes through ``ix_write_open`` and submitted ones through their open transactions; settled
+    and refused writes are not in it."""
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    signer = "0x" + secrets.token_hex(20)
+
+    def write(status: str, tx_id: int | None = None) -> Write:
+        row = outbox.new_write(
+            department="FB02", signer=signer, planner="call", kind="test", target=DID
+        )
+        row.status, row.tx_id = status, tx_id
+        return row
+
+    try:
+        with session_scope(engine) as session:
+            txs = [
+                ChainTx(signer=signer, nonce=n, target=DID, function="f", raw="", tx_hash=f"0x{n}",
+                        status=status)
+                for n, status in enumerate(("sent", "sent", "mined"))
+            ]  # fmt: skip
+            session.add_all(txs)
+            session.flush()
+            sent, also_sent, mined = (tx.id for tx in txs)
+            session.add_all(
+                [write("pending"), write("pending"), write("held"), write("failed"),
+                 write("submitted", sent), write("submitted", sent),
+                 write("submitted", also_sent), write("anchored", mined)]
+            )  # fmt: skip
+        with Session(engine) as session:
+            found = {(b.status, b.count) for b in outbox.backlog(session) if b.signer == signer}
+            held = [w.id for w in outbox.held_writes(session) if w.signer == signer]
+        assert found == {("pending", 2), ("held", 1), ("submitted", 3)}
+        with session_scope(engine) as session:
+            assert outbox.release_held(session, held) == 1
+        with Session(engine) as session:
+            found = {(b.status, b.count) for b in outbox.backlog(session) if b.signer == signer}
+        assert found == {("pending", 3), ("submitted", 3)}
+    finally:
+        engine.dispose()
