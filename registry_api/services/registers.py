@@ -19,6 +19,7 @@ from sqlalchemy import func, insert, or_
 from sqlmodel import Session, col, select
 
 from registry_api.chain import hub, outbox
+from registry_api.core.db import insert_rows
 from registry_api.core.errors import RegistryError, contract_problem
 from registry_api.core.security import Department
 from registry_api.models.registers import (
@@ -371,9 +372,9 @@ def create_records(
             .add_cte(insert(version_table).values(versions[0]).cte("new_version"))
         )
         return result
-    session.execute(insert(record_table), records)
-    session.execute(insert(version_table), versions)
-    session.execute(insert(write_table), writes)
+    insert_rows(session, record_table, records)
+    insert_rows(session, version_table, versions)
+    insert_rows(session, write_table, writes)
     return result
 
 
