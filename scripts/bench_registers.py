@@ -75,17 +75,22 @@ def start_api(
              "--no-access-log", "--log-level", "warning", "--workers", str(workers)],
             env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120  # a loaded machine starts the API slowly
+
+    def tail() -> str:
+        return "\n".join(log_path.read_text(errors="replace").splitlines()[-20:])
+
     while True:
         if process.poll() is not None:
-            raise SystemExit(f"the API exited; see {log_path}")
+            raise SystemExit(f"the API exited:\n{tail()}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/registers", timeout=1).status_code == 200:
                 return process
         except httpx.HTTPError:
             pass
         if time.monotonic() > deadline:
-            raise SystemExit(f"the API did not start; see {log_path}")
+            process.terminate()
+            raise SystemExit(f"the API did not start within 120 s:\n{tail()}")
         time.sleep(0.05)
 
 
