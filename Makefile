@@ -93,6 +93,7 @@ bench: setup
 	$(VENV)/bin/python -m scripts.bench_gateway
 	$(VENV)/bin/python -m scripts.bench_credentials
 	$(VENV)/bin/python -m scripts.bench_registers
+	$(VENV)/bin/python -m scripts.bench_scale
 	$(VENV)/bin/python -m scripts.bench_payments
 	$(VENV)/bin/python -m scripts.bench_explorer
 	$(VENV)/bin/python -m scripts.bench_public_limits

@@ -26,16 +26,19 @@ import asyncio
 import logging
 import secrets
 import threading
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
-from registry_api.models.tables import SenderLease, Write
+from registry_api.chain.planning import Placement
+from registry_api.models.tables import ChainTx, MerkleBatch, SenderLease, Write
+from registry_core.merkle import MerkleTree
 
 log = logging.getLogger(__name__)
 
@@ -123,13 +126,27 @@ class Backlog:
 
 
 def backlog(session: Session) -> list[Backlog]:
-    """Unsettled writes per signer and status (read through ``ix_write_signer_status``)."""
-    rows = session.execute(
-        select(col(Write.signer), col(Write.status), func.count(), func.min(Write.created_at))
-        .where(col(Write.status).in_(("pending", "submitted", "held")))
+    """Unsettled writes per signer and status. No index covers ``Write.status`` (see the model):
+    pending and held rows are read through ``ix_write_open`` (no transaction yet), submitted
+    ones through their transactions that wait for a receipt."""
+    columns = (col(Write.signer), col(Write.status), func.count(), func.min(Write.created_at))
+    unplanned = session.execute(
+        select(*columns)
+        .where(col(Write.tx_id).is_(None))
+        .where(col(Write.status).in_(("pending", "held")))
         .group_by(col(Write.signer), col(Write.status))
     ).all()
-    return [Backlog(signer, status, int(count), oldest) for signer, status, count, oldest in rows]
+    submitted = session.execute(
+        select(*columns)
+        .join(ChainTx, col(ChainTx.id) == col(Write.tx_id))
+        .where(col(ChainTx.status) == "sent")
+        .where(col(Write.status) == "submitted")
+        .group_by(col(Write.signer), col(Write.status))
+    ).all()
+    return [
+        Backlog(signer, status, int(count), oldest)
+        for signer, status, count, oldest in [*unplanned, *submitted]
+    ]
 
 
 def leases(session: Session) -> dict[str, datetime]:
@@ -143,7 +160,10 @@ def held_writes(session: Session) -> list[Write]:
     """Writes held after a restore from backup (see ``chain/sender/recovery.py``)."""
     return list(
         session.execute(
-            select(Write).where(col(Write.status) == "held").order_by(col(Write.seq))
+            select(Write)
+            .where(col(Write.tx_id).is_(None))  # held rows have none: read via ix_write_open
+            .where(col(Write.status) == "held")
+            .order_by(col(Write.seq))
         ).scalars()
     )
 
@@ -151,7 +171,7 @@ def held_writes(session: Session) -> list[Write]:
 def release_held(session: Session, write_ids: Sequence[str] | None) -> int:
     """Held writes (all if ``write_ids`` is None) back to pending: they will be sent. Only for
     writes the chain does not have: an operator checked them (README, "Recovery")."""
-    query = update(Write).where(col(Write.status) == "held")
+    query = update(Write).where(col(Write.tx_id).is_(None)).where(col(Write.status) == "held")
     if write_ids is not None:
         query = query.where(col(Write.id).in_(write_ids))
     return int(session.execute(query.values(status="pending", error=None)).rowcount)  # type: ignore[attr-defined]
@@ -159,10 +179,72 @@ def release_held(session: Session, write_ids: Sequence[str] | None) -> int:
 
 def fail_held(session: Session, write_ids: Sequence[str] | None, reason: str) -> int:
     """Held writes (all if ``write_ids`` is None) fail with ``reason``: they are never sent."""
-    query = update(Write).where(col(Write.status) == "held")
+    query = update(Write).where(col(Write.tx_id).is_(None)).where(col(Write.status) == "held")
     if write_ids is not None:
         query = query.where(col(Write.id).in_(write_ids))
     return int(session.execute(query.values(status="failed", error=reason[:500])).rowcount)  # type: ignore[attr-defined]
+
+
+def batch_leaves(placements: Iterable[Placement]) -> dict[bytes, list[bytes]]:
+    """Merkle root -> its leaves, of the placements that sit in a batch."""
+    roots: dict[bytes, list[bytes]] = {}
+    for placement in placements:
+        if placement.root is not None and placement.leaf is not None:
+            roots.setdefault(placement.root, []).append(placement.leaf)
+    return roots
+
+
+def store_batches(session: Session, roots: dict[bytes, list[bytes]]) -> None:
+    """Store the leaves of each Merkle root (once: a root planned again is the same batch)."""
+    if not roots:
+        return
+    known = set(
+        session.execute(
+            select(col(MerkleBatch.merkle_root)).where(
+                col(MerkleBatch.merkle_root).in_(["0x" + r.hex() for r in roots])
+            )
+        ).scalars()
+    )
+    rows = [
+        {"merkle_root": "0x" + root.hex(), "leaves": ["0x" + leaf.hex() for leaf in leaves]}
+        for root, leaves in roots.items()
+        if "0x" + root.hex() not in known
+    ]
+    if rows:
+        session.execute(insert(MerkleBatch.__table__), rows)  # type: ignore[attr-defined]
+
+
+# Trees rebuilt from stored leaves, by root (a batch never changes): reading the proofs of one
+# batch's records hashes its leaves once, not once per record.
+_TREES: OrderedDict[str, MerkleTree] = OrderedDict()
+_TREES_LOCK = threading.Lock()
+TREE_CACHE = 64
+
+
+def batch_proof(session: Session, merkle_root: str | None, leaf: str | None) -> list[str] | None:
+    """The Merkle proof of ``leaf`` under ``merkle_root`` ("0x…" hex), None if either is None or
+    the batch is not stored (a credential batch issuance keeps its proofs itself)."""
+    if merkle_root is None or leaf is None:
+        return None
+    with _TREES_LOCK:
+        tree = _TREES.get(merkle_root)
+        if tree is not None:
+            _TREES.move_to_end(merkle_root)
+    if tree is None:
+        leaves = session.execute(
+            select(col(MerkleBatch.leaves)).where(col(MerkleBatch.merkle_root) == merkle_root)
+        ).scalar()
+        if leaves is None:
+            return None
+        tree = MerkleTree.of_leaves([bytes.fromhex(h[2:]) for h in leaves])
+        with _TREES_LOCK:
+            _TREES[merkle_root] = tree
+            while len(_TREES) > TREE_CACHE:
+                _TREES.popitem(last=False)
+    try:
+        return ["0x" + p.hex() for p in tree.proof(bytes.fromhex(leaf[2:]))]
+    except KeyError:
+        return None
 
 
 @dataclass(frozen=True)

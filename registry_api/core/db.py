@@ -12,8 +12,9 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,12 @@ from typing import Any
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event
+from sqlalchemy import JSON, Engine, Table, event, insert
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
+PING_IDLE_SECONDS = 1.0
 
 
 # JSON columns (record contents, proofs) through orjson: ~5x faster than the json module per row.
@@ -126,7 +129,34 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
                 write_lock.release()
 
         return engine
-    return create_engine(url, pool_size=20, max_overflow=10, pool_pre_ping=True, **_JSON_CODEC)
+    engine = create_engine(url, pool_size=20, max_overflow=10, **_JSON_CODEC)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it sat idle for ``PING_IDLE_SECONDS``.
+
+    ``pool_pre_ping`` pings on every checkout: one more round trip per session, a quarter of a
+    single record write's. A connection in steady use needs none; one that waited (the store may
+    have restarted meanwhile) is pinged and, if dead, replaced by the pool (SQLAlchemy's custom
+    pessimistic disconnect handling). A restart under load is met by the next statement instead:
+    a 503 problem, and the pool drops all its connections (see tests/api/test_fault_database_restart).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(str(exc)) from exc
 
 
 def make_engines(url: str) -> tuple[Engine, Engine]:
@@ -153,6 +183,41 @@ def upgrade(url: str, revision: str = "head", *, data_keys: Any = None) -> None:
     config = alembic_config(url)
     config.attributes["data_keys"] = data_keys
     command.upgrade(config, revision)
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys, every value given: no column defaults apply).
+
+    On PostgreSQL many rows go in with ``COPY``: one statement instead of one per row, about a
+    fifth of the client's CPU time and less than half the time of an ``executemany`` for 1,000
+    outbox rows. Elsewhere (SQLite, where a statement costs no round trip) an ``executemany``.
+    """
+    if not rows:
+        return
+    if len(rows) == 1 or session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    names = list(rows[0])
+    json_columns = {name for name in names if isinstance(table.c[name].type, JSON)}
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    columns = ", ".join(f'"{name}"' for name in names)
+    statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
+    dbapi = session.get_bind().dialect.loaded_dbapi
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        orjson.dumps(row[name]).decode()
+                        if name in json_columns and row[name] is not None
+                        else row[name]
+                        for name in names
+                    ]
+                )
+    except dbapi.Error as exc:
+        # As SQLAlchemy raises them (IntegrityError, OperationalError: a 503 problem, ...).
+        raise DBAPIError.instance(statement, None, exc, dbapi.Error) from exc
 
 
 @contextmanager

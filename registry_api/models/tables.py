@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 HASH_LEN = 66  # "0x" + 64 hex digits
@@ -94,11 +94,25 @@ class Write(SQLModel, table=True):
     manifest name, ``payload`` the planner's data (e.g. a credential hash, or a generic call's
     calldata and gas) and ``reference`` the caller's own id for it. Once planned, ``tx_id`` and
     ``call_index`` (the call's position in a ``tryEach``; None when the write is not one call of
-    a group) say where it went, ``leaf``/``merkle_root``/``proof`` where it sits in a batch.
+    a group) say where it went, ``leaf``/``merkle_root`` where it sits in a batch (its proof comes
+    from the batch's leaves, stored once in :class:`MerkleBatch`).
+
+    No index covers ``status``, ``anchored_at`` or ``error``: settling a write changes only those,
+    so on PostgreSQL that update is HOT (heap-only: no index entry is written; the table keeps
+    30% of each page free for it, migration 0011). The senders find unplanned writes through
+    ``ix_write_open``, which holds only rows without a transaction (pending, held, or refused).
     """
 
     __tablename__ = "write"
-    __table_args__ = (Index("ix_write_signer_status", "signer", "status", "seq"),)
+    __table_args__ = (
+        Index(
+            "ix_write_open",
+            "signer",
+            "seq",
+            sqlite_where=text("tx_id IS NULL"),
+            postgresql_where=text("tx_id IS NULL"),
+        ),
+    )
 
     seq: int | None = Field(default=None, primary_key=True)  # processing order
     id: str = Field(max_length=32, unique=True)
@@ -121,7 +135,6 @@ class Write(SQLModel, table=True):
     replans: int = 0
     leaf: str | None = Field(default=None, max_length=HASH_LEN)
     merkle_root: str | None = Field(default=None, max_length=HASH_LEN)
-    proof: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     erasure_reason: int | None = None
     error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(
@@ -130,6 +143,17 @@ class Write(SQLModel, table=True):
     anchored_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+
+
+class MerkleBatch(SQLModel, table=True):
+    """The leaves of a Merkle root the senders planned (register or credential batch), stored once
+    per batch rather than a proof per outbox row: a write's proof is rebuilt from them
+    (``chain.outbox.batch_proof``)."""
+
+    __tablename__ = "merkle_batch"
+
+    merkle_root: str = Field(primary_key=True, max_length=HASH_LEN)
+    leaves: list[str] = Field(sa_column=Column(JSON, nullable=False))  # "0x…" hashes, any order
 
 
 class ChainTx(SQLModel, table=True):

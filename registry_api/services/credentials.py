@@ -36,7 +36,7 @@ from registry_api.chain import credential_status
 from registry_api.chain.directory import DepartmentStatusCache
 from registry_api.chain.keys import SigningKey
 from registry_api.chain.node import Node
-from registry_api.chain.outbox import WriteState, new_write
+from registry_api.chain.outbox import WriteState, batch_proof, new_write
 from registry_api.chain.planning.credentials import (
     BATCH,
     ISSUE,
@@ -268,7 +268,7 @@ class CredentialService:
             .order_by(col(IssuedCredential.position))
         ).all()
         issuer_did = self.issuer_did(department, manifest)
-        issued = [self._issued(c, write, tx, issuer_did) for c in credentials]
+        issued = [self._issued(session, c, write, tx, issuer_did) for c in credentials]
         if write.kind == ISSUE:
             out.credential = issued[0]
         else:
@@ -283,9 +283,11 @@ class CredentialService:
         return out
 
     @staticmethod
-    def _issued(cred: IssuedCredential, write: Write, tx: ChainTx, issuer_did: str) -> IssuedOut:
+    def _issued(
+        session: Session, cred: IssuedCredential, write: Write, tx: ChainTx, issuer_did: str
+    ) -> IssuedOut:
         root = cred.merkle_root or write.merkle_root
-        proof = cred.proof if cred.merkle_root else write.proof
+        proof = cred.proof if cred.merkle_root else batch_proof(session, root, write.leaf)
         assert root is not None and proof is not None
         envelope = Envelope(
             cred.jwt,
@@ -326,7 +328,7 @@ class CredentialService:
                 "can change once its anchoring is mined",
             )
         root = cred.merkle_root or write.merkle_root
-        proof = cred.proof if cred.merkle_root else write.proof
+        proof = cred.proof if cred.merkle_root else batch_proof(session, root, write.leaf)
         if root is None or proof is None:
             return None
         return bytes.fromhex(root[2:]), [bytes.fromhex(p[2:]) for p in proof]
@@ -426,7 +428,9 @@ class CredentialService:
             write = session.exec(select(Write).where(Write.id == cred.write_id)).first()
             if write is not None and write.status == "anchored":
                 root_hex = cred.merkle_root or write.merkle_root
-                proof_hex = cred.proof if cred.merkle_root else write.proof
+                proof_hex = (
+                    cred.proof if cred.merkle_root else batch_proof(session, root_hex, write.leaf)
+                )
                 if root_hex is not None and proof_hex is not None:
                     root = bytes.fromhex(root_hex[2:])
                     proof = [bytes.fromhex(p[2:]) for p in proof_hex]

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from registry_api.chain import outbox
 from registry_api.core.errors import RegistryError
 from registry_api.core.security import Department
 from registry_api.models.registers import (
@@ -206,7 +207,7 @@ def archive(
                     block_number=tx.block_number if tx is not None and anchored else None,
                     merkle_root=write.merkle_root,
                     leaf=write.leaf,
-                    proof=write.proof,
+                    proof=outbox.batch_proof(session, write.merkle_root, write.leaf),
                 )
             )
         data.append(

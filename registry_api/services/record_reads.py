@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from registry_api.chain import record_status
+from registry_api.chain import outbox, record_status
 from registry_api.chain.node import Node
 from registry_api.core.errors import RegistryError
 from registry_api.core.security import Department
@@ -189,7 +189,7 @@ def record_public(
                 **stored_fields(version, opened.get((version.record_id, version.version_index))),
                 write=write_public(write, tx),
                 leaf=write.leaf,
-                proof=write.proof,
+                proof=outbox.batch_proof(session, write.merkle_root, write.leaf),
             )
         )
     if rpc is not None and manifest is not None:

@@ -15,6 +15,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from registry_api.chain import hub
+from registry_api.core.db import insert_rows
 from registry_api.core.errors import RegistryError
 from registry_api.core.security import Department
 from registry_api.models.registers import WriteAccepted
@@ -106,6 +107,7 @@ def create_records(
                 "version_index": 0,
                 "mode": mode,
                 "status": "pending",
+                "replans": 0,
                 "created_at": now,
             }
         )
@@ -122,9 +124,22 @@ def create_records(
         )
     sealed.seal_rows(versions)  # content and salt are stored only encrypted
     # Core inserts (no ORM objects): the write lock is held only for these statements.
-    session.execute(insert(Record.__table__), records)  # type: ignore[attr-defined]
-    session.execute(insert(RecordVersion.__table__), versions)  # type: ignore[attr-defined]
-    session.execute(insert(Write.__table__), writes)  # type: ignore[attr-defined]
+    record_table = Record.__table__  # type: ignore[attr-defined]
+    version_table = RecordVersion.__table__  # type: ignore[attr-defined]
+    write_table = Write.__table__  # type: ignore[attr-defined]
+    if len(records) == 1 and session.get_bind().dialect.name == "postgresql":
+        # A single write in one round trip instead of three (PostgreSQL's data-modifying CTEs;
+        # SQLite has none, and there a statement costs no round trip).
+        session.execute(
+            insert(write_table)
+            .values(writes[0])
+            .add_cte(insert(record_table).values(records[0]).cte("new_record"))
+            .add_cte(insert(version_table).values(versions[0]).cte("new_version"))
+        )
+        return result
+    insert_rows(session, record_table, records)
+    insert_rows(session, version_table, versions)
+    insert_rows(session, write_table, writes)
     return result
 
 

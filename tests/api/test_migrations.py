@@ -10,13 +10,16 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 from sqlmodel import Session, SQLModel
 
 import registry_api.models.tables  # noqa: F401  (registers the tables on the metadata)
+from registry_api.chain import outbox
 from registry_api.core.db import alembic_config, upgrade
 from registry_api.core.security import authenticate
 from registry_api.models.tables import ApiKey
+from registry_core.merkle import MerkleTree
 
 
 def _explorer_table(difference: object) -> bool:
@@ -82,3 +85,63 @@ def test_keys_made_before_credential_scopes_keep_working(database_url: str) -> N
         engine.dispose()
     assert department is not None and department.registers == {"TRADE"}
     assert department.may_issue("PARKING_PERMIT") and department.may_change_credential_status
+
+
+def test_batch_proofs_move_to_their_batch_and_back(database_url: str) -> None:
+    """0011 keeps each batch's leaves once (``merkle_batch``) instead of a proof per outbox row;
+    the proofs rebuilt from them are the ones stored before, and a downgrade restores them. No
+    index of the outbox covers ``status`` (settling is a HOT update on PostgreSQL)."""
+    leaves = [secrets.token_bytes(32) for _ in range(5)]
+    tree = MerkleTree.of_leaves(leaves)
+    root = "0x" + tree.root.hex()
+    proofs = {leaf: ["0x" + p.hex() for p in tree.proof(leaf)] for leaf in leaves}
+    old_write = sa.table(
+        "write",
+        *(sa.column(name) for name in ("id", "department", "signer", "planner", "kind")),
+        *(sa.column(name) for name in ("target", "mode", "status", "replans", "leaf")),
+        sa.column("merkle_root"),
+        sa.column("proof", sa.JSON()),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+    )
+    config = alembic_config(database_url)
+    before = ScriptDirectory.from_config(config).get_revision("0011").down_revision
+    assert isinstance(before, str)
+    upgrade(database_url)
+    command.downgrade(config, before)
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                old_write.insert(),
+                [
+                    {"id": f"w{i}", "department": "FB02", "signer": "0x" + "11" * 20,
+                     "planner": "registers", "kind": "create", "target": "RegisterHub",
+                     "mode": "batch", "status": "anchored", "replans": 0,
+                     "leaf": "0x" + leaf.hex(), "merkle_root": root, "proof": proofs[leaf],
+                     "created_at": datetime.now(UTC)}
+                    for i, leaf in enumerate(leaves)
+                ],
+            )  # fmt: skip
+        upgrade(database_url)
+        with Session(engine) as session:
+            rebuilt = {
+                leaf: outbox.batch_proof(session, root, "0x" + leaf.hex()) for leaf in leaves
+            }
+            indexed = {
+                column
+                for index in inspect(session.connection()).get_indexes("write")
+                for column in index["column_names"]
+            }
+        assert rebuilt == proofs
+        assert "status" not in indexed and "signer" in indexed
+        command.downgrade(config, before)
+        with engine.connect() as connection:
+            restored = dict(
+                connection.execute(sa.select(old_write.c.leaf, old_write.c.proof)).all()
+            )
+        assert restored == {"0x" + leaf.hex(): proofs[leaf] for leaf in leaves}
+        with engine.begin() as connection:
+            connection.execute(old_write.delete())
+        upgrade(database_url)
+    finally:
+        engine.dispose()

@@ -15,12 +15,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from registry_api.chain import contracts, outbox
 from registry_api.chain.sender.nonces import NonceBook
 from registry_api.core.config import Settings
-from registry_api.core.db import session_scope
+from registry_api.core.db import insert_rows, make_engine, session_scope, upgrade
 from registry_api.core.security import Department
 from registry_api.main import create_app
 from registry_api.models.tables import ChainTx, Write
@@ -260,3 +261,77 @@ def test_a_nonce_given_back_is_handed_out_before_the_next_and_never_one_the_chai
         assert book.gaps == [] and book.take(1) == [16]
         book.load(session, chain_nonce=20)
         assert book.gaps == [] and book.take(2) == [20, 21]
+
+
+def test_the_backlog_is_read_without_an_index_on_status(database_url: str) -> None:
+    """No outbox index covers ``status`` (migration 0011): the backlog reads pending and held
+    writes through ``ix_write_open`` and submitted ones through their open transactions; settled
+    and refused writes are not in it."""
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    signer = "0x" + secrets.token_hex(20)
+
+    def write(status: str, tx_id: int | None = None) -> Write:
+        row = outbox.new_write(
+            department="FB02", signer=signer, planner="call", kind="test", target=DID
+        )
+        row.status, row.tx_id = status, tx_id
+        return row
+
+    try:
+        with session_scope(engine) as session:
+            txs = [
+                ChainTx(signer=signer, nonce=n, target=DID, function="f", raw="", tx_hash=f"0x{n}",
+                        status=status)
+                for n, status in enumerate(("sent", "sent", "mined"))
+            ]  # fmt: skip
+            session.add_all(txs)
+            session.flush()
+            sent, also_sent, mined = (tx.id for tx in txs)
+            session.add_all(
+                [write("pending"), write("pending"), write("held"), write("failed"),
+                 write("submitted", sent), write("submitted", sent),
+                 write("submitted", also_sent), write("anchored", mined)]
+            )  # fmt: skip
+        with Session(engine) as session:
+            found = {(b.status, b.count) for b in outbox.backlog(session) if b.signer == signer}
+            held = [w.id for w in outbox.held_writes(session) if w.signer == signer]
+        assert found == {("pending", 2), ("held", 1), ("submitted", 3)}
+        with session_scope(engine) as session:
+            assert outbox.release_held(session, held) == 1
+        with Session(engine) as session:
+            found = {(b.status, b.count) for b in outbox.backlog(session) if b.signer == signer}
+        assert found == {("pending", 3), ("submitted", 3)}
+    finally:
+        engine.dispose()
+
+
+def test_rows_inserted_at_once_read_back_and_a_duplicate_is_an_integrity_error(
+    database_url: str,
+) -> None:
+    """``insert_rows`` (COPY on PostgreSQL): JSON and NULL values read back as given, and a
+    unique violation is SQLAlchemy's IntegrityError, as an INSERT's would be."""
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    table = Write.__table__  # type: ignore[attr-defined]
+    rows = [
+        {**outbox.new_write(department="FB02", signer="0x" + "22" * 20, planner="call",
+                            kind="test", target=DID, payload={"n": n, "ü": [1, None]}).model_dump(
+            exclude={"seq"}), "reference": None}
+        for n in range(3)
+    ]  # fmt: skip
+    try:
+        with session_scope(engine) as session:
+            insert_rows(session, table, rows)
+        with Session(engine) as session:
+            found = session.exec(
+                select(Write.payload, Write.reference).where(
+                    col(Write.id).in_([r["id"] for r in rows])
+                )
+            ).all()
+        assert sorted(p["n"] for p, _ in found) == [0, 1, 2]
+        assert all(p["ü"] == [1, None] and ref is None for p, ref in found)
+        with pytest.raises(IntegrityError), session_scope(engine) as session:
+            insert_rows(session, table, rows[:2])
+    finally:
+        engine.dispose()

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from registry_api.chain import hub
+from registry_api.chain.outbox import batch_proof
 from registry_api.chain.planning import Call, Limits, Placement, WriteRow, scaled
 from registry_api.models.tables import RecordVersion, Register, Write
 from registry_core.errors import RegistryCoreError
@@ -32,7 +33,7 @@ VERSION_COLUMNS: tuple[Any, ...] = (
     RecordVersion.anchored_status,
     RecordVersion.write_id,
 )
-ANCHORING_COLUMNS: tuple[Any, ...] = (Write.id, Write.merkle_root, Write.proof)
+ANCHORING_COLUMNS: tuple[Any, ...] = (Write.id, Write.merkle_root, Write.leaf)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class RegisterContext:
 
     versions: dict[tuple[str, int], Any]  # (record id, version index) -> VERSION_COLUMNS row
     registers: dict[str, Register]  # registers to create
-    anchoring: dict[str, Any]  # write id -> ANCHORING_COLUMNS row (for erasing batch versions)
+    anchoring: dict[str, tuple[str, list[str]]]  # write id -> its batch's root and its proof
 
 
 def load(session: Session, writes: Sequence[WriteRow]) -> RegisterContext:
@@ -72,13 +73,14 @@ def load(session: Session, writes: Sequence[WriteRow]) -> RegisterContext:
         }
         - in_round
     )
-    anchoring = {
-        row.id: row
-        for start in range(0, len(wanted), 500)
+    anchoring: dict[str, tuple[str, list[str]]] = {}
+    for start in range(0, len(wanted), 500):
         for row in session.execute(
             select(*ANCHORING_COLUMNS).where(col(Write.id).in_(wanted[start : start + 500]))
-        ).all()
-    }
+        ).all():
+            proof = batch_proof(session, row.merkle_root, row.leaf)
+            if proof is not None:
+                anchoring[row.id] = (row.merkle_root, proof)
     return RegisterContext(versions=versions, registers=registers, anchoring=anchoring)
 
 
@@ -213,9 +215,9 @@ def _erase_batch_version(
         root, proof = in_round.root, in_round.proof
     else:
         anchoring = context.anchoring.get(version.write_id)
-        if anchoring is None or anchoring.merkle_root is None or anchoring.proof is None:
+        if anchoring is None:
             raise RegistryCoreError(f"write {write.id}: the version's batch is not known yet")
-        root, proof = hub.b32(anchoring.merkle_root), [hub.b32(p) for p in anchoring.proof]
+        root, proof = hub.b32(anchoring[0]), [hub.b32(p) for p in anchoring[1]]
     batch_version = (
         hub.b32(version.record_id),
         version.version_index,

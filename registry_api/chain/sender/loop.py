@@ -29,7 +29,7 @@ from sqlalchemy import Engine, bindparam, delete, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col
 
-from registry_api.chain import directory
+from registry_api.chain import directory, outbox
 from registry_api.chain.idle import IdleBackoff
 from registry_api.chain.planning import Limits, TxPlan, plan_round
 from registry_api.chain.planning.domains import PLANNERS, WRITE_COLUMNS, load_all
@@ -226,6 +226,7 @@ class Sender:
             session.execute(
                 select(*WRITE_COLUMNS)
                 .where(col(Write.signer) == self.address)
+                .where(col(Write.tx_id).is_(None))  # through ix_write_open
                 .where(col(Write.status) == "pending")
                 .order_by(col(Write.seq))
                 .limit(PENDING_FETCH)
@@ -323,7 +324,6 @@ class Sender:
                     "w_call": p.call_index,
                     "w_leaf": "0x" + p.leaf.hex() if p.leaf is not None else None,
                     "w_root": "0x" + p.root.hex() if p.root is not None else None,
-                    "w_proof": ["0x" + h.hex() for h in p.proof] if p.proof is not None else None,
                 }
                 for plan, tx_id in zip(plans, tx_ids, strict=True)
                 for p in plan.placements
@@ -338,10 +338,12 @@ class Sender:
                         call_index=bindparam("w_call"),
                         leaf=bindparam("w_leaf"),
                         merkle_root=bindparam("w_root"),
-                        proof=bindparam("w_proof"),
                     ),
                     updates,
                 )
+            outbox.store_batches(
+                session, outbox.batch_leaves(p for plan in plans for p in plan.placements)
+            )
 
     # ---- acting on the answers -------------------------------------------------------------
 

@@ -197,7 +197,6 @@ def plan_again(session: Session, which: Any, **extra: Any) -> None:
             call_index=None,
             leaf=None,
             merkle_root=None,
-            proof=None,
             **extra,
         )
     )

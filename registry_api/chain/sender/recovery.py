@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import Engine, exists, func, insert, select, update
 from sqlmodel import Session, col
 
-from registry_api.chain import contracts
+from registry_api.chain import contracts, outbox
 from registry_api.chain.planning import Limits
 from registry_api.chain.planning.domains import BATCH_OF_ARGUMENT, WRITE_COLUMNS, plan_alone
 from registry_api.chain.sender.lease import aware
@@ -98,7 +98,12 @@ def store_behind_chain(session: Session, signer: str, chain_nonce: int) -> bool:
         )
     ).scalar()
     pending = session.execute(
-        select(exists().where(col(Write.signer) == signer).where(col(Write.status) == "pending"))
+        select(
+            exists()
+            .where(col(Write.signer) == signer)
+            .where(col(Write.tx_id).is_(None))  # through ix_write_open
+            .where(col(Write.status) == "pending")
+        )
     ).scalar()
     return bool(history or pending)
 
@@ -207,6 +212,7 @@ def reconcile(
             session.execute(
                 select(*WRITE_COLUMNS)
                 .where(col(Write.signer) == signer)
+                .where(col(Write.tx_id).is_(None))  # through ix_write_open
                 .where(col(Write.status) == "pending")
                 .order_by(col(Write.seq))
             ).all()
@@ -296,11 +302,9 @@ def reconcile(
                     call_index=at,
                     leaf="0x" + placement.leaf.hex() if placement.leaf else None,
                     merkle_root="0x" + placement.root.hex() if placement.root else None,
-                    proof=["0x" + p.hex() for p in placement.proof]
-                    if placement.proof is not None
-                    else None,
                 )
             )
+            outbox.store_batches(session, outbox.batch_leaves(call.placements))
         if held:
             session.execute(
                 update(Write)
