@@ -127,6 +127,8 @@ class Settings(BaseSettings):
     citizen_session_seconds: int = Field(900, ge=60, le=86_400)
     # A completed (issued or rejected) request's personal data is deleted after this time.
     request_retention_seconds: int = Field(30 * 86_400, ge=0)
+    # A request left undecided (or unpaid) this long is closed as rejected, its claims deleted.
+    request_open_seconds: int = Field(90 * 86_400, ge=86_400)
     # Retention (services/retention.py): a stored Idempotency-Key answer (a credential answer
     # holds the VC-JWT with its claims) is deleted this long after it was stored; sign-in nonces,
     # citizen sessions and OpenID4VCI codes, tokens and nonces this long after they expired; the

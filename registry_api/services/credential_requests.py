@@ -94,9 +94,27 @@ def submit(
     return row
 
 
-def purge(session: Session, *, now: int, retention: int) -> int:
-    """Delete the personal data of requests completed more than ``retention`` seconds ago."""
-    result = session.exec(
+EXPIRED_REASON = (
+    "not decided in time; the claims are deleted / nicht rechtzeitig entschieden; "
+    "die Angaben sind gelöscht"
+)
+
+
+def purge(session: Session, *, now: int, retention: int, open_for: int) -> int:
+    """Delete the personal data of requests completed more than ``retention`` seconds ago, and
+    close requests left undecided (or unpaid) for ``open_for`` seconds as rejected, their claims
+    deleted at once; the number of requests whose claims were deleted."""
+    expired = session.exec(
+        update(CredentialRequestRow)
+        .where(
+            col(CredentialRequestRow.completed_at).is_(None),
+            col(CredentialRequestRow.updated_at) < now - open_for,
+        )
+        .values(
+            state=REJECTED, reason=EXPIRED_REASON, claims=None, updated_at=now, completed_at=now
+        )
+    )
+    completed = session.exec(
         update(CredentialRequestRow)
         .where(
             col(CredentialRequestRow.completed_at) < now - retention,
@@ -105,7 +123,7 @@ def purge(session: Session, *, now: int, retention: int) -> int:
         .values(claims=None)
     )
     session.commit()
-    return int(result.rowcount)
+    return int(expired.rowcount) + int(completed.rowcount)
 
 
 def of_citizen(session: Session, did: str, *, limit: int = 100) -> list[CredentialRequestRow]:

@@ -8,7 +8,10 @@ stored Idempotency-Key answers (a credential   ``CITY_API_IDEMPOTENCY_RETENTION_
 answer: the VC-JWT with name, birth date,      they were stored (24 h); an answer whose write is
 address; a record write's: its ids)            still awaited stays until it is settled
 credential requests' claims                    ``CITY_API_REQUEST_RETENTION_SECONDS`` after the
-                                               request completed (30 days)
+                                               request completed (30 days); a request left
+                                               undecided or unpaid for
+                                               ``CITY_API_REQUEST_OPEN_SECONDS`` (90 days) is
+                                               closed as rejected, its claims deleted at once
 sign-in nonces, citizen sessions (address,     ``CITY_API_AUTH_RETENTION_SECONDS`` after they
 DID), OpenID4VCI codes, tokens and nonces      expired or were logged out (24 h)
 rate-limit counts (client addresses)           an hour (they count one minute)
@@ -121,7 +124,10 @@ def purge(session: Session, settings: Settings, *, now: float) -> dict[str, int]
     }
     session.commit()
     counts["request claims"] = credential_requests.purge(
-        session, now=int(now), retention=settings.request_retention_seconds
+        session,
+        now=int(now),
+        retention=settings.request_retention_seconds,
+        open_for=settings.request_open_seconds,
     )
     return counts
 

@@ -221,6 +221,25 @@ def test_answers_sessions_claims_and_counts_are_purged_when_their_time_is_up(api
         assert row is not None and row.claims is None and row.state == "rejected"
 
 
+def test_a_request_left_undecided_is_closed_and_its_claims_deleted(api: Api) -> None:
+    now = time.time()
+    bearer = {"Authorization": f"Bearer {_sign_in(api.client, now)}"}
+    request = api.client.post(
+        "/credential-requests", json={"type": "BUSINESS_REG", "claims": CLAIMS}, headers=bearer
+    )
+    assert request.status_code == 201, request.text
+    request_id = request.json()["id"]
+    api.purger(now + 89 * DAY).once()
+    with Session(api.engine) as session:
+        row = session.get(CredentialRequestRow, request_id)
+        assert row is not None and row.claims == CLAIMS and row.state == "submitted"
+    assert api.purger(now + 91 * DAY).once()["request claims"] >= 1
+    with Session(api.engine) as session:
+        row = session.get(CredentialRequestRow, request_id)
+        assert row is not None and row.claims is None and row.state == "rejected"
+        assert row.completed_at is not None and "not decided in time" in row.reason
+
+
 def test_an_answer_still_awaited_is_kept(api: Api) -> None:
     now = time.time()
     with Session(api.engine) as session:

@@ -160,7 +160,12 @@ def _offer(session: Session, settings: Settings, row: CredentialRequestRow, now:
 
 
 def _purge(session: Session, settings: Settings, now: int) -> None:
-    credential_requests.purge(session, now=now, retention=settings.request_retention_seconds)
+    credential_requests.purge(
+        session,
+        now=now,
+        retention=settings.request_retention_seconds,
+        open_for=settings.request_open_seconds,
+    )
 
 
 def _refuse_unable(
