@@ -8,6 +8,7 @@ blocks, or a reorg on a real network), it drops everything it derived and rebuil
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from registry_api.chain import hub
 from registry_api.chain.idle import IdleBackoff
+from registry_api.chain.sender.lease import Lease
 from registry_api.core.db import session_scope
 from registry_api.models.tables import (
     CHAIN_DERIVED,
@@ -36,6 +38,7 @@ from registry_core.rpc import RpcClient
 log = logging.getLogger(__name__)
 
 MAX_RANGE = 5000
+INDEXER_LEASE = "indexer"  # its row in sender_lease (a name no signer address can take)
 
 
 def rebuild(*, engine: Engine) -> None:
@@ -54,17 +57,21 @@ class Indexer:
         manifest_loader: Callable[[], DeploymentManifest],
         poll_seconds: float = 0.5,
         idle_seconds: float = 2.0,
+        lease_seconds: float = 6.0,
     ) -> None:
         self.engine = engine
         self.rpc = RpcClient(rpc_url, timeout=30.0)
         self.manifest_loader = manifest_loader
         self.idle = IdleBackoff(poll_seconds, idle_seconds)
+        # One indexer per store: replicas on one database would otherwise each read and write
+        # the same events (double the work, no gain); another replica's takes over if it dies.
+        self.lease = Lease(engine=engine, signer=INDEXER_LEASE, seconds=lease_seconds)
 
     def run(self, stop: threading.Event) -> None:
         failing = False  # the node or the store does not answer: said once, not every round
         while not stop.is_set():
             try:
-                busy = self.step()
+                busy = self._holds() and self.step()
             except (RpcConnectionError, RpcError, OperationalError) as exc:
                 if not failing:
                     log.warning("indexer: %s; retrying", str(exc).splitlines()[0])
@@ -81,6 +88,18 @@ class Indexer:
             else:
                 stop.wait(self.idle.idle())
         self.rpc.close()
+        with contextlib.suppress(OperationalError):  # the store is gone: the lease just expires
+            self.lease.release()
+
+    def _holds(self) -> bool:
+        """Take or renew the store's indexer lease when due; False while another holds it."""
+        if self.lease.due:
+            held, taken_over = self.lease.hold()
+            if not held:
+                return False
+            if taken_over:
+                log.info("indexer runs here (%s)", self.lease.owner)
+        return True
 
     def _block_hash(self, number: int) -> str | None:
         block = self.rpc.request("eth_getBlockByNumber", [hex(number), False])

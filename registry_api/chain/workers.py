@@ -1,5 +1,6 @@
-"""Background workers: one outbox sender per signing key, one indexer, the channel settler
-(``chain/settler.py``) and the loops the caller adds (the retention purge), as threads.
+"""Background workers: one outbox sender per signing key, one indexer (one per store, under a
+lease), the channel settler (``chain/settler.py``) and the loops the caller adds (the retention
+purge), as threads.
 
 They run in the worker process (``registry_api.worker``) or, with ``CITY_API_WORKERS=thread``, in
 the API process. The keys (each department's register key and credential key, and the relay
@@ -93,6 +94,7 @@ class Workers:
             manifest_loader=manifest,
             poll_seconds=settings.indexer_poll_seconds,
             idle_seconds=settings.idle_poll_seconds,
+            lease_seconds=settings.lease_seconds,
         )
         by_name = {key.name: key.account.address for key in keys}
         self.settler = ChannelSettler(

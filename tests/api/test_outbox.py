@@ -15,16 +15,18 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from registry_api.chain import contracts, outbox
+from registry_api.chain.indexer import INDEXER_LEASE, Indexer
 from registry_api.chain.sender.nonces import NonceBook
 from registry_api.core.config import Settings
 from registry_api.core.db import insert_rows, make_engine, session_scope, upgrade
 from registry_api.core.security import Department
 from registry_api.main import create_app
-from registry_api.models.tables import ChainTx, Write
+from registry_api.models.tables import ChainTx, SenderLease, Write
 from registry_api.services import record_writes
 from registry_api.services import registers as service
 from registry_core.manifest import DeploymentManifest
@@ -334,4 +336,31 @@ def test_rows_inserted_at_once_read_back_and_a_duplicate_is_an_integrity_error(
         with pytest.raises(IntegrityError), session_scope(engine) as session:
             insert_rows(session, table, rows[:2])
     finally:
+        engine.dispose()
+
+
+def test_one_indexer_runs_per_store_and_another_takes_over_when_it_stops(
+    database_url: str,
+) -> None:
+    """Replicas on one store index the chain once: the indexer lease (chain/indexer.py)."""
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    unused_node = "http://127.0.0.1:9"  # the lease is decided in the store alone
+
+    def indexer(owner: str) -> Indexer:
+        found = Indexer(engine=engine, rpc_url=unused_node, manifest_loader=lambda: None)  # type: ignore[arg-type,return-value]
+        found.lease.owner = owner
+        return found
+
+    first, second = indexer("replica-a:1:test"), indexer("replica-b:1:test")
+    try:
+        assert first._holds() and not second._holds()
+        assert first._holds()  # renewing is holding
+        first.lease.release()  # its replica stops
+        assert second._holds()
+    finally:
+        first.rpc.close()
+        second.rpc.close()
+        with session_scope(engine) as session:
+            session.execute(delete(SenderLease).where(col(SenderLease.signer) == INDEXER_LEASE))
         engine.dispose()
