@@ -232,7 +232,8 @@ class IssuedCredential(SQLModel, table=True):
     The JWT is signed in the request and handed out with its batch proof once the anchoring is
     mined (``GET /credentials/issuances/{write_id}`` after a ``202``). Single issuances get their
     root and proof from their outbox row (the sender groups them); members of a batch issuance
-    have theirs here (the request builds the tree).
+    have theirs here (the request builds the tree). The JWT holds the claims: the retention
+    purge and a revocation empty it (services/retention.py); hash, root and proof stay.
     """
 
     __tablename__ = "issued_credential"
@@ -240,7 +241,7 @@ class IssuedCredential(SQLModel, table=True):
     credential_hash: str = Field(primary_key=True, max_length=HASH_LEN)
     department: str = Field(max_length=32)
     type_code: str = Field(max_length=32)
-    jwt: str = Field(sa_column=Column(Text, nullable=False))
+    jwt: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     write_id: str = Field(max_length=32, index=True)
     position: int = 0  # order within its batch issuance
     merkle_root: str | None = Field(default=None, max_length=HASH_LEN)

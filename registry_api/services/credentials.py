@@ -267,6 +267,16 @@ class CredentialService:
             .where(IssuedCredential.write_id == write.id)
             .order_by(col(IssuedCredential.position))
         ).all()
+        if any(c.jwt is None for c in credentials):
+            raise problem(
+                410,
+                "credential-erased",
+                "The credential is no longer kept / Der Nachweis wird nicht mehr aufbewahrt",
+                f"the credential(s) of issuance {write_id} were handed out and are no longer kept "
+                "(retention) or were revoked; the holder has them, the chain their status",
+                detail_de="die Nachweise dieser Ausstellung wurden ausgegeben und werden nicht "
+                "mehr aufbewahrt oder wurden widerrufen",
+            )
         issuer_did = self.issuer_did(department, manifest)
         issued = [self._issued(session, c, write, tx, issuer_did) for c in credentials]
         if write.kind == ISSUE:
@@ -289,6 +299,7 @@ class CredentialService:
         root = cred.merkle_root or write.merkle_root
         proof = cred.proof if cred.merkle_root else batch_proof(session, root, write.leaf)
         assert root is not None and proof is not None
+        assert cred.jwt is not None  # issuance() refuses emptied credentials first
         envelope = Envelope(
             cred.jwt,
             BatchProof(bytes.fromhex(root[2:]), tuple(bytes.fromhex(p[2:]) for p in proof)),

@@ -14,6 +14,10 @@ credential requests' claims                    ``CITY_API_REQUEST_RETENTION_SECO
                                                closed as rejected, its claims deleted at once
 sign-in nonces, citizen sessions (address,     ``CITY_API_AUTH_RETENTION_SECONDS`` after they
 DID), OpenID4VCI codes, tokens and nonces      expired or were logged out (24 h)
+issued credentials' VC-JWTs (the claims;      ``CITY_API_IDEMPOTENCY_RETENTION_SECONDS`` after
+kept to hand out after a ``202``)              they were signed, once their anchoring settled;
+                                               at once when the credential is revoked (hash,
+                                               root and proof stay for status changes)
 rate-limit counts (client addresses)           an hour (they count one minute)
 =============================================  ================================================
 
@@ -35,7 +39,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, Text, cast, delete, or_, update
+from sqlalchemy import Engine, Text, cast, delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
@@ -49,7 +53,7 @@ from registry_api.models.identity_tables import (
     SignInNonce,
 )
 from registry_api.models.limit_tables import RateLimitHit
-from registry_api.models.tables import IdempotencyEntry
+from registry_api.models.tables import IdempotencyEntry, IssuedCredential, Write
 from registry_api.services import credential_requests
 
 log = logging.getLogger(__name__)
@@ -73,9 +77,16 @@ def erased_answer() -> dict[str, object]:
 
 def erase_answers(session: Session, *, department: str, names: Sequence[str]) -> int:
     """Replace the department's stored answers that contain any of ``names`` (record ids,
-    credential hashes) by the ``410`` problem, in ``session``'s transaction."""
+    credential hashes) by the ``410`` problem, and empty the issued JWTs of those credentials, in
+    ``session``'s transaction."""
     if not names:
         return 0
+    session.execute(
+        update(IssuedCredential)
+        .where(col(IssuedCredential.department) == department)
+        .where(col(IssuedCredential.credential_hash).in_(list(names)))
+        .values(jwt=None)
+    )
     text = cast(col(IdempotencyEntry.body), Text)
     result = session.execute(
         update(IdempotencyEntry)
@@ -114,6 +125,15 @@ def purge(session: Session, settings: Settings, *, now: float) -> dict[str, int]
         "credential nonces": delete(CredentialNonce).where(
             col(CredentialNonce.expires_at) < auth_before
         ),
+        "issued credential JWTs": update(IssuedCredential)
+        .where(col(IssuedCredential.created_at) < answers_before)
+        .where(col(IssuedCredential.jwt).is_not(None))
+        .where(
+            col(IssuedCredential.write_id).in_(
+                select(col(Write.id)).where(col(Write.status).in_(("anchored", "failed")))
+            )
+        )
+        .values(jwt=None),
         "rate-limit counts": delete(RateLimitHit).where(
             col(RateLimitHit.window) < int(now) - RATE_COUNT_SECONDS
         ),

@@ -22,7 +22,7 @@ from registry_api.core.config import Settings
 from registry_api.main import create_app
 from registry_api.models.identity_tables import CitizenSession, CredentialRequestRow, SignInNonce
 from registry_api.models.limit_tables import RateLimitHit
-from registry_api.models.tables import IdempotencyEntry
+from registry_api.models.tables import IdempotencyEntry, IssuedCredential
 from registry_api.services.retention import Purger
 from registry_core.did import make_did
 from registry_core.sign_in import Audience, build_message, sign_message
@@ -154,6 +154,34 @@ def test_revoking_a_credential_erases_its_stored_issuance_answer(api: Api) -> No
     problem_of(api.client.post("/credentials", json=body, headers=key), 410)
     entry = api.entry("retention-credential")
     assert entry is not None and issued.json()["credential"] not in str(entry.body)
+    # the JWT kept to hand out after a 202 goes with the revocation too
+    later = api.client.get(
+        f"/credentials/issuances/{issued.json()['write_id']}", headers=api.headers
+    )
+    assert problem_of(later, 410)["type"].endswith("credential-erased")
+    with Session(api.engine) as session:
+        stored = session.get(IssuedCredential, credential_hash)
+        assert stored is not None and stored.jwt is None  # hash and write (its root) stay
+
+
+def test_an_issued_jwt_is_kept_for_pick_up_then_emptied(api: Api) -> None:
+    now = time.time()
+    body = {
+        "type": "BUSINESS_REG",
+        "holder_did": make_did(Account.create().address, 52062),
+        "claims": CLAIMS,
+    }
+    issued = api.client.post("/credentials", json=body, headers=api.headers)
+    assert issued.status_code == 201, issued.text
+    pick_up = f"/credentials/issuances/{issued.json()['write_id']}"
+    assert api.client.get(pick_up, headers=api.headers).status_code == 200
+    api.purger(now + 600).once()
+    assert api.client.get(pick_up, headers=api.headers).status_code == 200
+    assert api.purger(now + DAY + 3600).once()["issued credential JWTs"] >= 1
+    problem_of(api.client.get(pick_up, headers=api.headers), 410)
+    with Session(api.engine) as session:
+        stored = session.get(IssuedCredential, issued.json()["credential_hash"])
+        assert stored is not None and stored.jwt is None
 
 
 def _sign_in(client: TestClient, at: float) -> str:

@@ -322,6 +322,25 @@ async def issue_batch(body: BatchIssueRequest, write: CredentialWriteDep) -> Any
     "/issuances/{write_id}",
     response_model=IssuanceStatus,
     summary="An issuance that answered 202: its state, and its credential(s) once anchored",
+    responses={
+        410: {
+            "description": "The credential(s) were handed out and are no longer kept "
+            "(retention), or revoked (services/retention.py)",
+            "content": {
+                PROBLEM_JSON: {
+                    "example": _example(
+                        410,
+                        "credential-erased",
+                        "The credential is no longer kept / Der Nachweis wird nicht mehr "
+                        "aufbewahrt",
+                        "the credential(s) of issuance 5f0c… were handed out and are no longer "
+                        "kept (retention) or were revoked",
+                        "/credentials/issuances/5f0c…",
+                    )
+                }
+            },
+        }
+    },
 )
 def issuance(
     write_id: Annotated[str, Path(pattern="^[0-9a-f]{32}$")],
