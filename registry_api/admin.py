@@ -6,6 +6,9 @@ module as a child process: applications do not import each other). Settings come
 ``CITY_API_*`` environment variables as the API. ``api-key create`` prints the token once (on
 stdout only); only its SHA-256 hash is stored, and ``list`` shows neither. Arguments are checked
 before the store is touched.
+
+(A little over 400 lines: one parser and a short handler per store command; the data-key
+commands are in ``store/admin.py``.)
 """
 
 from __future__ import annotations

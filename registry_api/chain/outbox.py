@@ -18,6 +18,9 @@ fee payments with permits, payment channel settlements, ...) that is one functio
 The write is sent exactly once (its nonce and signed bytes are stored before sending; see the
 sender), as a transaction of its own in outbox order; ``GET /writes/{id}`` shows its state. A
 refusal by the chain fails it with the reason (``Write.error``); it is never sent again.
+
+(Just over 400 lines: enqueueing, waiting, the backlog, held writes and batch proofs all read and
+keep the one outbox table's invariants.)
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 As Hyperledger FireFly's transaction manager does, nonces are assigned *at source*: a round takes
 the signer's pending writes in outbox order, plans them into transactions (``chain/planning``),
 signs them with the next nonces and commits the signed bytes, the writes' placements (transaction,
-call index, leaf, root, proof) and their new state *before* anything is sent. Sending (JSON-RPC
+call index, leaf, root; a batch's leaves once) and their new state *before* anything is sent. Sending (JSON-RPC
 batches) and settling by receipts (:mod:`.receipts`) follow. After a crash the committed
 transactions are sent again byte for byte: the chain accepts each nonce once, so every write
 lands exactly once.
@@ -13,6 +13,9 @@ writes with the reason and gives its nonce back, and the signer goes on with its
 nonce taken by another transaction re-plans its writes; an unreachable node is retried with
 backoff. A lease row (:mod:`.lease`) keeps one active sender per signer across processes; a
 store that is behind the chain (restored from a backup) is reconciled first (:mod:`.recovery`).
+
+(Over 400 lines: a round's steps, lease to settlement, are one state machine over one signer's
+rows; planning, receipts, recovery and refusals are their own modules already.)
 """
 
 from __future__ import annotations
