@@ -18,7 +18,6 @@ Run: ``python -m scripts.bench_credentials [--seconds 3]``.
 from __future__ import annotations
 
 import hashlib
-import socket
 import statistics
 import tempfile
 import time
@@ -40,6 +39,7 @@ from scripts.chain import EmbeddedChain
 from scripts.credentials_seed import seed_credential_types
 from scripts.demo_city import seed_demo_city
 from scripts.deploy import deploy_city
+from scripts.services import free_port
 
 TYPICAL = {
     "givenName": "Erika",
@@ -48,12 +48,6 @@ TYPICAL = {
     "address": "Pontstraße 123, 52062 Aachen",
     "since": "2019-04-01",
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def bare_signature_check() -> Callable[[], object]:
@@ -72,7 +66,7 @@ def bare_signature_check() -> Callable[[], object]:
 
 def run(seconds: float) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-credentials-") as tmp:
-        node = EmbeddedChain(data_dir=Path(tmp) / "chain", port=_free_port())
+        node = EmbeddedChain(data_dir=Path(tmp) / "chain", port=free_port())
         node.start()
         try:
             with RpcClient(node.url) as rpc:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import tempfile
 import time
@@ -43,6 +42,7 @@ from scripts.chain import EmbeddedChain
 from scripts.demo_city import seed_demo_city
 from scripts.demo_registers import allow_register_creators
 from scripts.deploy import deploy_city
+from scripts.services import free_port
 
 CALLS_PER_TX = 128
 GAS_PER_TX = 25_000_000
@@ -61,12 +61,6 @@ class ScratchChain(EmbeddedChain):
             at = command.index(flag)
             del command[at : at + 2]
         return command
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def seed(rpc: RpcClient, manifest: DeploymentManifest, council: list[LocalAccount], n: int) -> str:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import socket
 import statistics
 import tempfile
 from dataclasses import dataclass
@@ -62,15 +61,10 @@ from scripts.chain import EmbeddedChain
 from scripts.demo_city import seed_demo_city
 from scripts.deploy import deploy_city
 from scripts.payments_seed import mint_balances, seed_payments
+from scripts.services import free_port
 
 FEE_PAYMENTS = 60
 URAIDEN_GAS = (160_000, 191_000)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # -- (a) voucher check vs bare recovery -------------------------------------------------------
@@ -221,7 +215,7 @@ def gas_bench(
 def run(seconds: float) -> None:
     base, checked = voucher_check_bench(seconds)
     with tempfile.TemporaryDirectory(prefix="bench-payments-") as tmp:
-        node = EmbeddedChain(data_dir=Path(tmp) / "chain", port=_free_port())
+        node = EmbeddedChain(data_dir=Path(tmp) / "chain", port=free_port())
         node.start()
         try:
             with RpcClient(node.url) as rpc:
@@ -243,7 +237,7 @@ def run(seconds: float) -> None:
                 gas = gas_bench(rpc, manifest, departments, payer)
             bare, api, bare_b, batch = http_bench(
                 manifest=manifest, rpc_url=node.url, deployments_dir=Path(tmp) / "deployments",
-                tmp=Path(tmp), seconds=seconds, ports=(_free_port(), _free_port()),
+                tmp=Path(tmp), seconds=seconds, ports=(free_port(), free_port()),
             )  # fmt: skip
         finally:
             node.stop()

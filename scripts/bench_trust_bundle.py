@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import random
-import socket
 import tempfile
 import time
 from collections.abc import Sequence
@@ -42,16 +41,11 @@ from scripts.chain import EmbeddedChain
 from scripts.credentials_seed import seed_credential_types
 from scripts.demo_city import seed_demo_city
 from scripts.deploy import deploy_city
+from scripts.services import free_port
 
 BUNDLE_TARGET = 2 * 1024 * 1024
 DELTA_TARGET = 50 * 1024
 _SEND_BATCH = 100
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Sender:
@@ -163,7 +157,7 @@ class _IntervalChain(EmbeddedChain):
 
 def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-trust-") as tmp:
-        node = _IntervalChain(data_dir=Path(tmp) / "chain", port=_free_port(), state_interval=3600)
+        node = _IntervalChain(data_dir=Path(tmp) / "chain", port=free_port(), state_interval=3600)
         node.start()
         try:
             with RpcClient(node.url, timeout=120) as rpc:
