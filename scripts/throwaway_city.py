@@ -141,8 +141,12 @@ def api_key(env: dict[str, str], *scope: str) -> str:
 
 
 def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
-    """Terminate the processes newest first, each waited for (30 s)."""
+    """Terminate the processes newest first, each waited for (30 s, then killed)."""
     for process in reversed(processes):
         process.terminate()
-        process.wait(30)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
     processes.clear()
