@@ -58,10 +58,9 @@ from registry_core.transactions import Signer
 from scripts.bench_payments_http import BATCH, http_bench
 from scripts.bench_timing import Measured, interleaved, main_with_seconds
 from scripts.chain import EmbeddedChain
-from scripts.demo_city import seed_demo_city
-from scripts.deploy import deploy_city
 from scripts.payments_seed import mint_balances, seed_payments
 from scripts.services import free_port
+from scripts.throwaway_city import deploy_with_council, seed_departments
 
 FEE_PAYMENTS = 60
 URAIDEN_GAS = (160_000, 191_000)
@@ -219,13 +218,8 @@ def run(seconds: float) -> None:
         node.start()
         try:
             with RpcClient(node.url) as rpc:
-                council = [Account.create() for _ in range(3)]
-                manifest = deploy_city(
-                    rpc=rpc, council_members=[c.address for c in council], threshold=2,
-                    deployments_dir=Path(tmp) / "deployments",
-                ).manifest  # fmt: skip
-                departments = {code: Account.create() for code in ("FB02", "FB33", "FB32")}
-                seed_demo_city(rpc=rpc, manifest=manifest, council=council, accounts=departments)
+                council, manifest = deploy_with_council(rpc, Path(tmp) / "deployments")
+                departments = seed_departments(rpc, manifest, council)
                 treasury, payer = Account.create(), Account.create()
                 seed_payments(
                     rpc=rpc, manifest=manifest, council=council,

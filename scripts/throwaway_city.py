@@ -74,16 +74,12 @@ class ThrowawayCity:
         return self
 
     def _build(self) -> None:
-        self.council = [Account.create() for _ in range(3)]
         keystore = Keystore(self.keys_dir)
         self.fb02 = [keystore.create(key, self.passphrase) for key in self.fb02_keys]
         if self.credential_key is not None:
             self.fb32 = keystore.create(self.credential_key, self.passphrase)
         with RpcClient(self.chain.url) as node:
-            self.manifest = deploy_city(
-                rpc=node, council_members=[c.address for c in self.council], threshold=2,
-                deployments_dir=self.deployments_dir,
-            ).manifest  # fmt: skip
+            self.council, self.manifest = deploy_with_council(node, self.deployments_dir)
         port = free_port()
         self.processes.append(
             start_gateway(
@@ -96,10 +92,10 @@ class ThrowawayCity:
         self.gateway_url = f"http://127.0.0.1:{port}"
         council, manifest = self.council, self.manifest
         with RpcClient(self.gateway_url) as rpc:
-            seed_demo_city(rpc=rpc, manifest=manifest, council=council, accounts={
-                "FB02": self.fb02[0], "FB33": Account.create(), "FB32": self.fb32})  # fmt: skip
-            if self.credential_key is not None:
-                seed_credential_types(rpc=rpc, manifest=manifest, council=council)
+            seed_departments(
+                rpc, manifest, council, fb02=self.fb02[0], fb32=self.fb32,
+                credential_types=self.credential_key is not None,
+            )  # fmt: skip
             for signer in self.fb02[1:]:
                 decide(
                     rpc=rpc, manifest=manifest, members=council,
@@ -130,6 +126,40 @@ class ThrowawayCity:
         if self.credential_key is not None:
             env["CITY_API_CREDENTIAL_KEYS"] = json.dumps({"FB32": self.credential_key})
         return env | extra
+
+
+def deploy_with_council(
+    rpc: RpcClient, deployments_dir: Path
+) -> tuple[list[LocalAccount], DeploymentManifest]:
+    """The contracts deployed by a fresh council of three (threshold two): (council, manifest)."""
+    council = [Account.create() for _ in range(3)]
+    manifest = deploy_city(
+        rpc=rpc, council_members=[c.address for c in council], threshold=2,
+        deployments_dir=deployments_dir,
+    ).manifest  # fmt: skip
+    return council, manifest
+
+
+def seed_departments(
+    rpc: RpcClient,
+    manifest: DeploymentManifest,
+    council: list[LocalAccount],
+    *,
+    fb02: LocalAccount | None = None,
+    fb32: LocalAccount | None = None,
+    credential_types: bool = False,
+) -> dict[str, LocalAccount]:
+    """The demo departments FB02, FB33, FB32 (fresh accounts unless given), optionally the
+    credential types; their accounts by department."""
+    accounts = {
+        "FB02": fb02 or Account.create(),
+        "FB33": Account.create(),
+        "FB32": fb32 or Account.create(),
+    }
+    seed_demo_city(rpc=rpc, manifest=manifest, council=council, accounts=accounts)
+    if credential_types:
+        seed_credential_types(rpc=rpc, manifest=manifest, council=council)
+    return accounts
 
 
 def api_key(env: dict[str, str], *scope: str) -> str:
