@@ -63,14 +63,12 @@ def bare_signature_check() -> Callable[[], object]:
 
 
 def run(seconds: float) -> None:
-    with tempfile.TemporaryDirectory(prefix="bench-credentials-") as tmp:
-        node = EmbeddedChain(data_dir=Path(tmp) / "chain", port=free_port())
-        node.start()
-        try:
-            with RpcClient(node.url) as rpc:
-                _bench(rpc, Path(tmp), seconds)
-        finally:
-            node.stop()
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-credentials-") as tmp,
+        EmbeddedChain(data_dir=Path(tmp) / "chain", port=free_port()) as node,
+        RpcClient(node.url) as rpc,
+    ):
+        _bench(rpc, Path(tmp), seconds)
 
 
 def _bench(rpc: RpcClient, tmp: Path, seconds: float) -> None:

@@ -154,14 +154,12 @@ class _IntervalChain(EmbeddedChain):
 
 
 def run(args: argparse.Namespace) -> int:
-    with tempfile.TemporaryDirectory(prefix="bench-trust-") as tmp:
-        node = _IntervalChain(data_dir=Path(tmp) / "chain", port=free_port(), state_interval=3600)
-        node.start()
-        try:
-            with RpcClient(node.url, timeout=120) as rpc:
-                return _bench(rpc, Path(tmp), args)
-        finally:
-            node.stop()
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-trust-") as tmp,
+        _IntervalChain(data_dir=Path(tmp) / "chain", port=free_port(), state_interval=3600) as node,
+        RpcClient(node.url, timeout=120) as rpc,
+    ):
+        return _bench(rpc, Path(tmp), args)
 
 
 def _bench(rpc: RpcClient, tmp: Path, args: argparse.Namespace) -> int:
