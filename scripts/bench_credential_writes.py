@@ -22,10 +22,7 @@ Targets: (b) >= 0.5x (a) (each credential is a signed JWT and a waited-for ancho
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,30 +34,20 @@ from typing import Any
 import httpx
 from eth_account import Account
 
-from registry_core.council import ALLOW_REGISTER_CREATOR, decide
 from registry_core.did import make_did
-from registry_core.keystore import Keystore
 from registry_core.rpc import RpcClient
-from scripts.bench_gateway import free_port, start_gateway
 from scripts.bench_registers import (
     PASSPHRASE,
     REGISTER,
-    SCHEMA,
-    _anchored,
+    create_register,
     single_writes,
     start_api,
 )
-from scripts.chain import EmbeddedChain
-from scripts.credentials_seed import seed_credential_types
-from scripts.demo_city import seed_demo_city
-from scripts.deploy import deploy_city
+from scripts.bench_timing import percentile
+from scripts.services import free_port
+from scripts.throwaway_city import ThrowawayCity, api_key
 
 PERMIT = {"licensePlate": "AC-B 42", "zone": "B2"}
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
 def _until_anchored(client: httpx.Client, response: httpx.Response) -> None:
@@ -113,7 +100,7 @@ def issuances(
     return {
         "rate": requests * per_request / elapsed,
         "p50": statistics.median(latencies),
-        "p99": _percentile(latencies, 0.99),
+        "p99": percentile(latencies, 0.99),
     }
 
 
@@ -137,106 +124,51 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
     args = parser.parse_args(argv)
 
-    with tempfile.TemporaryDirectory(prefix="bench-credential-writes-") as tmp:
-        root = Path(tmp)
-        chain = EmbeddedChain(data_dir=root / "chain", port=free_port())
-        chain.start()
-        processes: list[subprocess.Popen[bytes]] = []
-        try:
-            council = [Account.create() for _ in range(3)]
-            keystore = Keystore(root / "keys")
-            fb02 = keystore.create("dept-fb02", PASSPHRASE)
-            vc32 = keystore.create("vc-fb32", PASSPHRASE)
-            with RpcClient(chain.url) as node:
-                manifest = deploy_city(
-                    rpc=node, council_members=[c.address for c in council], threshold=2,
-                    deployments_dir=root / "deployments",
-                ).manifest  # fmt: skip
-            gateway_port = free_port()
-            processes.append(
-                start_gateway(
-                    node_url=chain.url,
-                    port=gateway_port,
-                    deployments_dir=root / "deployments",
-                    log_path=root / "gateway.log",
-                )
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-credential-writes-") as tmp,
+        ThrowawayCity(Path(tmp), passphrase=PASSPHRASE, credential_key="vc-fb32") as city,
+    ):
+        root, gateway_url, processes = city.root, city.gateway_url, city.processes
+        env = city.api_env(data_dir=root / "api", CITY_API_CREDENTIAL_WAIT_SECONDS="30")
+        registers = {"X-API-Key": api_key(env, "--department", "FB02", "--registers", REGISTER)}
+        credentials = {
+            "X-API-Key": api_key(
+                env, "--department", "FB32", "--credential-types", "PARKING_PERMIT"
             )
-            gateway_url = f"http://127.0.0.1:{gateway_port}"
-            with RpcClient(gateway_url) as rpc:
-                seed_demo_city(rpc=rpc, manifest=manifest, council=council, accounts={
-                    "FB02": fb02, "FB33": Account.create(), "FB32": vc32})  # fmt: skip
-                seed_credential_types(rpc=rpc, manifest=manifest, council=council)
-                decide(
-                    rpc=rpc, manifest=manifest, members=council,
-                    decision=ALLOW_REGISTER_CREATOR.decide(department="FB02"),
-                )  # fmt: skip
-            env = {
-                "CITY_API_RPC_URL": gateway_url,
-                "CITY_API_DEPLOYMENTS_DIR": str(root / "deployments"),
-                "CITY_API_DATA_DIR": str(root / "api"),
-                "CITY_API_KEYS_DIR": str(root / "keys"),
-                "CITY_API_KEYSTORE_PASSPHRASE": PASSPHRASE,
-                "CITY_API_SIGNERS": json.dumps({"FB02": "dept-fb02"}),
-                "CITY_API_CREDENTIAL_KEYS": json.dumps({"FB32": "vc-fb32"}),
-                "CITY_API_CREDENTIAL_WAIT_SECONDS": "30",
-            }
+        }
+        api_port = free_port()
+        processes.append(start_api(env=env, port=api_port, log_path=root / "api.log"))
+        api_url = f"http://127.0.0.1:{api_port}"
+        create_register(api_url, registers)
 
-            def token(*scope: str) -> str:
-                return subprocess.run(
-                    [sys.executable, "-m", "registry_api.admin", "api-key", "create", *scope],
-                    env={**os.environ, **env}, capture_output=True, text=True, check=True,
-                ).stdout.strip()  # fmt: skip
-
-            registers = {"X-API-Key": token("--department", "FB02", "--registers", REGISTER)}
-            credentials = {
-                "X-API-Key": token("--department", "FB32", "--credential-types", "PARKING_PERMIT")
-            }
-            api_port = free_port()
-            processes.append(start_api(env=env, port=api_port, log_path=root / "api.log"))
-            api_url = f"http://127.0.0.1:{api_port}"
-            with httpx.Client(base_url=api_url, headers=registers, timeout=30) as client:
-                created = client.post(
-                    "/registers", json={"id": REGISTER, "name": "Trade register", "schema": SCHEMA}
-                )
-                if created.status_code != 202:
-                    raise SystemExit(f"register refused: {created.text}")
-                _anchored(client, [created.json()["write_id"]])
-
-            print("chain: anvil (automine) behind the gateway; database: SQLite; workers: process")
-            single = single_writes(api_url, registers, args.single, args.clients)
-            print(
-                f"(a) baseline, single-record register writes:   {single['rate']:8.1f} writes/s "
-                f"({args.single}, {args.clients} clients); to anchored p50 "
-                f"{single['p50'] * 1000:.0f} ms, p99 {single['p99'] * 1000:.0f} ms"
-            )
-            one = issuances(api_url, credentials, args.credentials, args.clients, batch=0)
-            status = manifest.contract("CredentialStatusRegistry")
-            with RpcClient(gateway_url) as rpc:
-                roots, anchored = anchorings(rpc, status, vc32.address)
-            print(
-                f"(b) single credential issuances:               {one['rate']:8.1f} credentials/s "
-                f"({args.credentials}, {args.clients} clients; {anchored} under {roots} roots, "
-                f"{anchored / max(roots, 1):.1f} per root); to anchored p50 "
-                f"{one['p50'] * 1000:.0f} ms, p99 {one['p99'] * 1000:.0f} ms"
-            )
-            batched = issuances(
-                api_url, credentials, args.batched, max(1, args.clients // 4), batch=args.batch
-            )
-            print(
-                f"(c) batch issuances ({args.batch} per request):        {batched['rate']:8.1f} "
-                f"credentials/s ({args.batched}); per request to anchored p50 "
-                f"{batched['p50'] * 1000:.0f} ms, p99 {batched['p99'] * 1000:.0f} ms"
-            )
-            ratio_b, ratio_c = one["rate"] / single["rate"], batched["rate"] / single["rate"]
-            print(
-                f"(b)/(a) = {ratio_b:.2f} (target >= 0.5: {'met' if ratio_b >= 0.5 else 'MISSED'})"
-            )
-            print(f"(c)/(a) = {ratio_c:.1f} (target >= 5: {'met' if ratio_c >= 5 else 'MISSED'})")
-        finally:
-            for process in reversed(processes):
-                process.terminate()
-                process.wait(30)
-            chain.stop()
+        print("chain: anvil (automine) behind the gateway; database: SQLite; workers: process")
+        single = single_writes(api_url, registers, args.single, args.clients)
+        print(
+            f"(a) baseline, single-record register writes:   {single['rate']:8.1f} writes/s "
+            f"({args.single}, {args.clients} clients); to anchored p50 "
+            f"{single['p50'] * 1000:.0f} ms, p99 {single['p99'] * 1000:.0f} ms"
+        )
+        one = issuances(api_url, credentials, args.credentials, args.clients, batch=0)
+        status = city.manifest.contract("CredentialStatusRegistry")
+        with RpcClient(gateway_url) as rpc:
+            roots, anchored = anchorings(rpc, status, city.fb32.address)
+        print(
+            f"(b) single credential issuances:               {one['rate']:8.1f} credentials/s "
+            f"({args.credentials}, {args.clients} clients; {anchored} under {roots} roots, "
+            f"{anchored / max(roots, 1):.1f} per root); to anchored p50 "
+            f"{one['p50'] * 1000:.0f} ms, p99 {one['p99'] * 1000:.0f} ms"
+        )
+        batched = issuances(
+            api_url, credentials, args.batched, max(1, args.clients // 4), batch=args.batch
+        )
+        print(
+            f"(c) batch issuances ({args.batch} per request):        {batched['rate']:8.1f} "
+            f"credentials/s ({args.batched}); per request to anchored p50 "
+            f"{batched['p50'] * 1000:.0f} ms, p99 {batched['p99'] * 1000:.0f} ms"
+        )
+        ratio_b, ratio_c = one["rate"] / single["rate"], batched["rate"] / single["rate"]
+        print(f"(b)/(a) = {ratio_b:.2f} (target >= 0.5: {'met' if ratio_b >= 0.5 else 'MISSED'})")
+        print(f"(c)/(a) = {ratio_c:.1f} (target >= 5: {'met' if ratio_c >= 5 else 'MISSED'})")
     return 0
 
 

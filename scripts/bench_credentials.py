@@ -18,7 +18,6 @@ Run: ``python -m scripts.bench_credentials [--seconds 3]``.
 from __future__ import annotations
 
 import hashlib
-import socket
 import statistics
 import tempfile
 import time
@@ -37,9 +36,8 @@ from registry_core.trust import build_trust_bundle
 from registry_core.verification import ChainSource, TrustBundle, TrustSource, verify
 from scripts.bench_timing import Measured, interleaved, main_with_seconds
 from scripts.chain import EmbeddedChain
-from scripts.credentials_seed import seed_credential_types
-from scripts.demo_city import seed_demo_city
-from scripts.deploy import deploy_city
+from scripts.services import free_port
+from scripts.throwaway_city import deploy_with_council, seed_departments
 
 TYPICAL = {
     "givenName": "Erika",
@@ -48,12 +46,6 @@ TYPICAL = {
     "address": "Pontstraße 123, 52062 Aachen",
     "since": "2019-04-01",
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def bare_signature_check() -> Callable[[], object]:
@@ -71,27 +63,17 @@ def bare_signature_check() -> Callable[[], object]:
 
 
 def run(seconds: float) -> None:
-    with tempfile.TemporaryDirectory(prefix="bench-credentials-") as tmp:
-        node = EmbeddedChain(data_dir=Path(tmp) / "chain", port=_free_port())
-        node.start()
-        try:
-            with RpcClient(node.url) as rpc:
-                _bench(rpc, Path(tmp), seconds)
-        finally:
-            node.stop()
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-credentials-") as tmp,
+        EmbeddedChain(data_dir=Path(tmp) / "chain", port=free_port()) as node,
+        RpcClient(node.url) as rpc,
+    ):
+        _bench(rpc, Path(tmp), seconds)
 
 
 def _bench(rpc: RpcClient, tmp: Path, seconds: float) -> None:
-    council = [Account.create() for _ in range(3)]
-    manifest = deploy_city(
-        rpc=rpc,
-        council_members=[c.address for c in council],
-        threshold=2,
-        deployments_dir=tmp / "deployments",
-    ).manifest
-    keys = {code: Account.create() for code in ("FB02", "FB33", "FB32")}
-    seed_demo_city(rpc=rpc, manifest=manifest, council=council, accounts=keys)
-    seed_credential_types(rpc=rpc, manifest=manifest, council=council)
+    council, manifest = deploy_with_council(rpc, tmp / "deployments")
+    keys = seed_departments(rpc, manifest, council, credential_types=True)
     issuer = Issuer(rpc=rpc, manifest=manifest, signing_key=keys["FB33"])
 
     def request() -> CredentialRequest:

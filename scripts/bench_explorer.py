@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import tempfile
 import time
@@ -42,7 +41,8 @@ from scripts.bench_timing import Measured
 from scripts.chain import EmbeddedChain
 from scripts.demo_city import seed_demo_city
 from scripts.demo_registers import allow_register_creators
-from scripts.deploy import deploy_city
+from scripts.services import free_port
+from scripts.throwaway_city import deploy_with_council
 
 CALLS_PER_TX = 128
 GAS_PER_TX = 25_000_000
@@ -61,12 +61,6 @@ class ScratchChain(EmbeddedChain):
             at = command.index(flag)
             del command[at : at + 2]
         return command
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def seed(rpc: RpcClient, manifest: DeploymentManifest, council: list[LocalAccount], n: int) -> str:
@@ -131,12 +125,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(chain: EmbeddedChain, root: Path, n: int, rounds: int, requests: int) -> int:
-    council = [Account.create() for _ in range(3)]
     with RpcClient(chain.url) as rpc:
-        manifest = deploy_city(
-            rpc=rpc, council_members=[c.address for c in council], threshold=2,
-            deployments_dir=root / "deployments",
-        ).manifest  # fmt: skip
+        council, manifest = deploy_with_council(rpc, root / "deployments")
         began = time.perf_counter()
         record = seed(rpc, manifest, council, n)
         print(f"seeded {n} record versions in {time.perf_counter() - began:.1f} s")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,16 +31,12 @@ from registry_core.council import ADD_ACCOUNT, ADD_DEPARTMENT, decide
 from registry_core.errors import RpcConnectionError
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import Call, RpcClient
+from scripts.bench_timing import percentile
 from scripts.chain import EmbeddedChain
 from scripts.deploy import deploy_city
+from scripts.services import free_port
 
 TARGET_RATIO = 1.3
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_gateway(*, node_url: str, port: int, deployments_dir: Path, log_path: Path) -> Any:
@@ -96,11 +91,6 @@ def timed(rpc: RpcClient, method: str, params: Sequence[Any]) -> float:
     start = time.perf_counter()
     rpc.request(method, params)
     return time.perf_counter() - start
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def ms(seconds: float) -> str:

@@ -22,8 +22,6 @@ import argparse
 import contextlib
 import io
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,19 +30,13 @@ from typing import Any
 
 import httpx
 import orjson
-from eth_account import Account
 
-from registry_core.council import ALLOW_REGISTER_CREATOR, decide
 from registry_core.demo import TRADE_SCHEMA
-from registry_core.keystore import Keystore
-from registry_core.rpc import RpcClient
-from scripts.bench_gateway import free_port, start_gateway
 from scripts.bench_registers import start_api
-from scripts.chain import EmbeddedChain
 from scripts.cli import main as registry
-from scripts.demo_city import seed_demo_city
-from scripts.deploy import deploy_city
 from scripts.paths import PROJECT_ROOT
+from scripts.services import free_port
+from scripts.throwaway_city import ThrowawayCity, api_key
 
 PASSPHRASE = "bench-only"  # noqa: S105  (throw-away keys of a temporary chain)
 MAPPING = PROJECT_ROOT / "scripts" / "examples" / "trade-mapping.yaml"
@@ -156,79 +148,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=2, help="ABBA rounds: each runs (a) and (b)")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
-        root = Path(tmp)
-        chain = EmbeddedChain(data_dir=root / "chain", port=free_port())
-        chain.start()
-        processes: list[subprocess.Popen[bytes]] = []
-        try:
-            council = [Account.create() for _ in range(3)]
-            fb02 = Keystore(root / "keys").create("dept-fb02", PASSPHRASE)
-            with RpcClient(chain.url) as node:
-                manifest = deploy_city(
-                    rpc=node, council_members=[c.address for c in council], threshold=2,
-                    deployments_dir=root / "deployments",
-                ).manifest  # fmt: skip
-            gateway_port = free_port()
-            processes.append(
-                start_gateway(node_url=chain.url, port=gateway_port,
-                              deployments_dir=root / "deployments", log_path=root / "gw.log")
-            )  # fmt: skip
-            gateway_url = f"http://127.0.0.1:{gateway_port}"
-            with RpcClient(gateway_url) as rpc:
-                seed_demo_city(rpc=rpc, manifest=manifest, council=council, accounts={
-                    "FB02": fb02, "FB33": Account.create(), "FB32": Account.create()})  # fmt: skip
-                decide(rpc=rpc, manifest=manifest, members=council,
-                       decision=ALLOW_REGISTER_CREATOR.decide(department="FB02"))  # fmt: skip
-            env = {
-                "CITY_API_RPC_URL": gateway_url,
-                "CITY_API_DEPLOYMENTS_DIR": str(root / "deployments"),
-                "CITY_API_DATA_DIR": str(root / "api"),
-                "CITY_API_KEYS_DIR": str(root / "keys"),
-                "CITY_API_KEYSTORE_PASSPHRASE": PASSPHRASE,
-                "CITY_API_SIGNERS": json.dumps({"FB02": "dept-fb02"}),
-            }
-            token = subprocess.run(
-                [sys.executable, "-m", "registry_api.admin", "api-key", "create",
-                 "--department", "FB02", "--registers", "*"],
-                env={**os.environ, **env}, capture_output=True, text=True, check=True,
-            ).stdout.strip()  # fmt: skip
-            key_file = root / "api-key"
-            key_file.write_text(token)
-            api_port = free_port()
-            processes.append(start_api(env=env, port=api_port, log_path=root / "api.log"))
-            api_url = f"http://127.0.0.1:{api_port}"
-            sheet = root / "gewerbe.csv"
-            records = write_sheet(sheet, args.rows)
-            print(f"{args.rows} rows, {sheet.stat().st_size / 1e6:.1f} MB cp1252 CSV; SQLite; "
-                  f"anvil (automine) behind the gateway; {args.rounds} ABBA rounds")  # fmt: skip
-            rates: dict[str, list[float]] = {"a": [], "b": []}
-            with httpx.Client(
-                base_url=api_url, headers={"X-API-Key": token}, timeout=120
-            ) as client:
-                for round_ in range(args.rounds):
-                    order = ("a", "b") if round_ % 2 == 0 else ("b", "a")
-                    for which in order:
-                        register = new_register(client, f"BENCH{which.upper()}{round_}")
-                        if which == "a":
-                            rate = baseline(client, register, records)
-                        else:
-                            rate = imported(api_url, key_file, register, sheet, args.rows)
-                        rates[which].append(rate)
-                        print(f"  round {round_ + 1} ({which}) {rate:8.1f} rows/s")
-            a = sum(rates["a"]) / len(rates["a"])
-            b = sum(rates["b"]) / len(rates["b"])
-            print(f"(a) bulk API alone, ready-made JSON:         {a:8.1f} records/s")
-            print(f"(b) registry import, CSV end to end:          {b:8.1f} rows/s")
-            ratio = b / a
-            verdict = "met" if ratio >= TARGET else "missed"
-            print(f"target (b) >= {TARGET}x (a): {verdict} ({ratio:.2f}x)")
-        finally:
-            for process in reversed(processes):
-                process.terminate()
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    process.wait(timeout=30)
-            chain.stop()
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-import-") as tmp,
+        ThrowawayCity(Path(tmp), passphrase=PASSPHRASE, gateway_log="gw.log") as city,
+    ):
+        root, processes = city.root, city.processes
+        env = city.api_env(data_dir=root / "api")
+        token = api_key(env, "--department", "FB02", "--registers", "*")
+        key_file = root / "api-key"
+        key_file.write_text(token)
+        api_port = free_port()
+        processes.append(start_api(env=env, port=api_port, log_path=root / "api.log"))
+        api_url = f"http://127.0.0.1:{api_port}"
+        sheet = root / "gewerbe.csv"
+        records = write_sheet(sheet, args.rows)
+        print(f"{args.rows} rows, {sheet.stat().st_size / 1e6:.1f} MB cp1252 CSV; SQLite; "
+              f"anvil (automine) behind the gateway; {args.rounds} ABBA rounds")  # fmt: skip
+        rates: dict[str, list[float]] = {"a": [], "b": []}
+        with httpx.Client(base_url=api_url, headers={"X-API-Key": token}, timeout=120) as client:
+            for round_ in range(args.rounds):
+                order = ("a", "b") if round_ % 2 == 0 else ("b", "a")
+                for which in order:
+                    register = new_register(client, f"BENCH{which.upper()}{round_}")
+                    if which == "a":
+                        rate = baseline(client, register, records)
+                    else:
+                        rate = imported(api_url, key_file, register, sheet, args.rows)
+                    rates[which].append(rate)
+                    print(f"  round {round_ + 1} ({which}) {rate:8.1f} rows/s")
+        a = sum(rates["a"]) / len(rates["a"])
+        b = sum(rates["b"]) / len(rates["b"])
+        print(f"(a) bulk API alone, ready-made JSON:         {a:8.1f} records/s")
+        print(f"(b) registry import, CSV end to end:          {b:8.1f} rows/s")
+        ratio = b / a
+        verdict = "met" if ratio >= TARGET else "missed"
+        print(f"target (b) >= {TARGET}x (a): {verdict} ({ratio:.2f}x)")
     return 0
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import socket
 import statistics
 import tempfile
 from dataclasses import dataclass
@@ -59,18 +58,12 @@ from registry_core.transactions import Signer
 from scripts.bench_payments_http import BATCH, http_bench
 from scripts.bench_timing import Measured, interleaved, main_with_seconds
 from scripts.chain import EmbeddedChain
-from scripts.demo_city import seed_demo_city
-from scripts.deploy import deploy_city
 from scripts.payments_seed import mint_balances, seed_payments
+from scripts.services import free_port
+from scripts.throwaway_city import deploy_with_council, seed_departments
 
 FEE_PAYMENTS = 60
 URAIDEN_GAS = (160_000, 191_000)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # -- (a) voucher check vs bare recovery -------------------------------------------------------
@@ -221,17 +214,12 @@ def gas_bench(
 def run(seconds: float) -> None:
     base, checked = voucher_check_bench(seconds)
     with tempfile.TemporaryDirectory(prefix="bench-payments-") as tmp:
-        node = EmbeddedChain(data_dir=Path(tmp) / "chain", port=_free_port())
+        node = EmbeddedChain(data_dir=Path(tmp) / "chain", port=free_port())
         node.start()
         try:
             with RpcClient(node.url) as rpc:
-                council = [Account.create() for _ in range(3)]
-                manifest = deploy_city(
-                    rpc=rpc, council_members=[c.address for c in council], threshold=2,
-                    deployments_dir=Path(tmp) / "deployments",
-                ).manifest  # fmt: skip
-                departments = {code: Account.create() for code in ("FB02", "FB33", "FB32")}
-                seed_demo_city(rpc=rpc, manifest=manifest, council=council, accounts=departments)
+                council, manifest = deploy_with_council(rpc, Path(tmp) / "deployments")
+                departments = seed_departments(rpc, manifest, council)
                 treasury, payer = Account.create(), Account.create()
                 seed_payments(
                     rpc=rpc, manifest=manifest, council=council,
@@ -243,7 +231,7 @@ def run(seconds: float) -> None:
                 gas = gas_bench(rpc, manifest, departments, payer)
             bare, api, bare_b, batch = http_bench(
                 manifest=manifest, rpc_url=node.url, deployments_dir=Path(tmp) / "deployments",
-                tmp=Path(tmp), seconds=seconds, ports=(_free_port(), _free_port()),
+                tmp=Path(tmp), seconds=seconds, ports=(free_port(), free_port()),
             )  # fmt: skip
         finally:
             node.stop()

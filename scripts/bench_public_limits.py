@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import io
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,9 @@ from typing import Annotated
 import httpx
 from eth_account import Account
 from fastapi import FastAPI, File, UploadFile
+
+from scripts.bench_timing import percentile
+from scripts.services import free_port
 
 PHONE_PHOTO = (5712, 4284)  # 24.5 MP: a recent iPhone's default photo size
 INLINE_PATH = "/bench/verify-image-inline"
@@ -51,12 +53,6 @@ def bench_app() -> FastAPI:
     return app
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def photo() -> bytes:
     from PIL import Image
 
@@ -66,11 +62,6 @@ def photo() -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 async def reads_while(

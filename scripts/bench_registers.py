@@ -20,7 +20,6 @@ Targets: (b) >= 0.8x (a), (c) >= 20x (a).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -35,19 +34,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from eth_account import Account
 from sqlalchemy import create_engine, select
 from sqlmodel import col
 from web3 import Web3
 
 from registry_api.models.tables import ChainTx, Write
-from registry_core.council import ALLOW_REGISTER_CREATOR, decide
-from registry_core.keystore import Keystore
 from registry_core.rpc import RpcClient
-from scripts.bench_gateway import free_port, start_gateway
-from scripts.chain import EmbeddedChain
-from scripts.demo_city import seed_demo_city
-from scripts.deploy import deploy_city
+from scripts.bench_timing import percentile
+from scripts.services import free_port
+from scripts.throwaway_city import ThrowawayCity, api_key
 
 PASSPHRASE = "bench-only"  # noqa: S105  (throw-away keys of a temporary chain)
 SCHEMA = {
@@ -173,6 +168,19 @@ def _anchored_in_store(store_url: str, write_ids: list[str]) -> list[dict[str, A
         engine.dispose()
 
 
+def create_register(
+    api_url: str, headers: dict[str, str], register: str = REGISTER, schema: Any = SCHEMA
+) -> None:
+    """``POST /registers`` ("Trade register") and wait until it is anchored."""
+    with httpx.Client(base_url=api_url, headers=headers, timeout=30) as client:
+        created = client.post(
+            "/registers", json={"id": register, "name": "Trade register", "schema": schema}
+        )
+        if created.status_code != 202:
+            raise SystemExit(f"register refused: {created.text}")
+        _anchored(client, [created.json()["write_id"]])
+
+
 def _iso(at: datetime) -> str:
     """SQLite gives naive datetimes back (stored in UTC)."""
     return (at if at.tzinfo is not None else at.replace(tzinfo=UTC)).isoformat()
@@ -222,7 +230,7 @@ def single_writes(
     return {
         "rate": count / (end - start),
         "p50": statistics.median(latencies),
-        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        "p99": percentile(latencies, 0.99),
         "tx_hashes": sorted({d["tx_hash"] for d in done}),
         "accept_rate": count / accepted,
     }
@@ -308,124 +316,76 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-workers", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args(argv)
 
-    with tempfile.TemporaryDirectory(prefix="bench-registers-") as tmp:
-        root = Path(tmp)
-        chain = EmbeddedChain(data_dir=root / "chain", port=free_port())
-        chain.start()
-        processes: list[subprocess.Popen[bytes]] = []
-        try:
-            council = [Account.create() for _ in range(3)]
-            keystore = Keystore(root / "keys")
-            fb02 = keystore.create("dept-fb02", PASSPHRASE)
-            with RpcClient(chain.url) as node:
-                manifest = deploy_city(
-                    rpc=node, council_members=[c.address for c in council], threshold=2,
-                    deployments_dir=root / "deployments",
-                ).manifest  # fmt: skip
-            gateway_port = free_port()
-            processes.append(
-                start_gateway(
-                    node_url=chain.url,
-                    port=gateway_port,
-                    deployments_dir=root / "deployments",
-                    log_path=root / "gateway.log",
-                )
-            )
-            gateway_url = f"http://127.0.0.1:{gateway_port}"
-            fb32 = Account.create()  # sends the baseline's no-op transactions
-            with RpcClient(gateway_url) as rpc:
-                seed_demo_city(rpc=rpc, manifest=manifest, council=council, accounts={
-                    "FB02": fb02, "FB33": Account.create(), "FB32": fb32})  # fmt: skip
-                decide(
-                    rpc=rpc, manifest=manifest, members=council,
-                    decision=ALLOW_REGISTER_CREATOR.decide(department="FB02"),
-                )  # fmt: skip
-            env = {
-                "CITY_API_RPC_URL": gateway_url,
-                "CITY_API_DEPLOYMENTS_DIR": str(root / "deployments"),
-                "CITY_API_DATA_DIR": str(root / "api"),
-                "CITY_API_DATABASE_URL": args.database_url,
-                "CITY_API_KEYS_DIR": str(root / "keys"),
-                "CITY_API_KEYSTORE_PASSPHRASE": PASSPHRASE,
-                "CITY_API_SIGNERS": json.dumps({"FB02": "dept-fb02"}),
-                "CITY_API_BULK_MAX_RECORDS": str(args.per_request),
-            }
-            token = subprocess.run(
-                [sys.executable, "-m", "registry_api.admin", "api-key", "create",
-                 "--department", "FB02", "--registers", REGISTER],
-                env={**os.environ, **env}, capture_output=True, text=True, check=True,
-            ).stdout.strip()  # fmt: skip
-            api_port = free_port()
-            env["CITY_API_WORKERS"] = "off" if args.workers == "separate" else args.workers
-            if args.workers == "separate":
-                with (root / "worker.log").open("ab") as worker_log:
-                    processes.append(
-                        subprocess.Popen(
-                            [sys.executable, "-m", "registry_api.worker"],
-                            env={**os.environ, **env},
-                            stdout=worker_log,
-                            stderr=subprocess.STDOUT,
-                        )
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-registers-") as tmp,
+        ThrowawayCity(Path(tmp), passphrase=PASSPHRASE) as city,
+    ):
+        root, gateway_url, processes = city.root, city.gateway_url, city.processes
+        fb32 = city.fb32  # sends the baseline's no-op transactions
+        env = city.api_env(
+            data_dir=root / "api",
+            CITY_API_DATABASE_URL=args.database_url,
+            CITY_API_BULK_MAX_RECORDS=str(args.per_request),
+        )
+        token = api_key(env, "--department", "FB02", "--registers", REGISTER)
+        api_port = free_port()
+        env["CITY_API_WORKERS"] = "off" if args.workers == "separate" else args.workers
+        if args.workers == "separate":
+            with (root / "worker.log").open("ab") as worker_log:
+                processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "registry_api.worker"],
+                        env={**os.environ, **env},
+                        stdout=worker_log,
+                        stderr=subprocess.STDOUT,
                     )
-            processes.append(
-                start_api(
-                    env=env, port=api_port, log_path=root / "api.log", workers=args.api_workers
                 )
-            )
-            api_url = f"http://127.0.0.1:{api_port}"
-            headers = {"X-API-Key": token}
-            with httpx.Client(base_url=api_url, headers=headers, timeout=30) as client:
-                created = client.post(
-                    "/registers", json={"id": REGISTER, "name": "Trade register", "schema": SCHEMA}
-                )
-                if created.status_code != 202:
-                    raise SystemExit(f"register refused: {created.text}")
-                _anchored(client, [created.json()["write_id"]])
+        processes.append(
+            start_api(env=env, port=api_port, log_path=root / "api.log", workers=args.api_workers)
+        )
+        api_url = f"http://127.0.0.1:{api_port}"
+        headers = {"X-API-Key": token}
+        create_register(api_url, headers)
 
-            print(
-                f"chain: anvil (automine) behind the gateway; database: "
-                f"{args.database_url or 'SQLite'}; workers: {args.workers}"
+        print(
+            f"chain: anvil (automine) behind the gateway; database: "
+            f"{args.database_url or 'SQLite'}; workers: {args.workers}"
+        )
+        rate_a = baseline(gateway_url, fb32, args.baseline)
+        print(
+            f"(a) baseline, raw no-op txs one by one via web3: {rate_a:8.1f} tx/s ({args.baseline} txs)"
+        )
+        lone = single_writes(api_url, headers, 1, 1)  # for (d): a record alone in its tx
+        single = single_writes(api_url, headers, args.single, args.clients)
+        print(
+            f"(b) single-record writes via the API:           {single['rate']:8.1f} records/s "
+            f"({args.single} records, {args.clients} clients; accepted at {single['accept_rate']:.0f}/s); latency to anchored "
+            f"p50 {single['p50'] * 1000:.0f} ms, p99 {single['p99'] * 1000:.0f} ms"
+        )
+        bulk = bulk_writes(api_url, headers, args.bulk, args.per_request)
+        print(
+            f"(c) bulk writes via the API:                     {bulk['rate']:8.1f} records/s "
+            f"({args.bulk} records, {args.per_request} per request; accepted at {bulk['accept_rate']:.0f}/s)"
+        )
+        hub = city.manifest.contract("RegisterHub")
+        with RpcClient(gateway_url) as rpc:
+            gas_alone, _ = gas_per_record(rpc, hub, lone["tx_hashes"], "RecordVersionAnchored")
+            gas_single, single_txs = gas_per_record(
+                rpc, hub, single["tx_hashes"], "RecordVersionAnchored"
             )
-            rate_a = baseline(gateway_url, fb32, args.baseline)
-            print(
-                f"(a) baseline, raw no-op txs one by one via web3: {rate_a:8.1f} tx/s ({args.baseline} txs)"
-            )
-            lone = single_writes(api_url, headers, 1, 1)  # for (d): a record alone in its tx
-            single = single_writes(api_url, headers, args.single, args.clients)
-            print(
-                f"(b) single-record writes via the API:           {single['rate']:8.1f} records/s "
-                f"({args.single} records, {args.clients} clients; accepted at {single['accept_rate']:.0f}/s); latency to anchored "
-                f"p50 {single['p50'] * 1000:.0f} ms, p99 {single['p99'] * 1000:.0f} ms"
-            )
-            bulk = bulk_writes(api_url, headers, args.bulk, args.per_request)
-            print(
-                f"(c) bulk writes via the API:                     {bulk['rate']:8.1f} records/s "
-                f"({args.bulk} records, {args.per_request} per request; accepted at {bulk['accept_rate']:.0f}/s)"
-            )
-            hub = manifest.contract("RegisterHub")
-            with RpcClient(gateway_url) as rpc:
-                gas_alone, _ = gas_per_record(rpc, hub, lone["tx_hashes"], "RecordVersionAnchored")
-                gas_single, single_txs = gas_per_record(
-                    rpc, hub, single["tx_hashes"], "RecordVersionAnchored"
-                )
-                gas_batch, leaves = gas_per_record(rpc, hub, bulk["tx_hashes"], "BatchAnchored")
-            print(
-                f"(d) gas per record: single alone {gas_alone:,.0f}, single in (b)'s shared "
-                f"transactions {gas_single:,.0f} ({single_txs} records in "
-                f"{len(single['tx_hashes'])} txs); batched {gas_batch:,.1f} "
-                f"({len(bulk['tx_hashes'])} batches, {leaves} leaves); "
-                f"{gas_alone / gas_batch:.0f}x less than alone"
-            )
-            ratio_b, ratio_c = single["rate"] / rate_a, bulk["rate"] / rate_a
-            print(
-                f"ratios: (b)/(a) = {ratio_b:.2f} (target >= 0.8: {'met' if ratio_b >= 0.8 else 'MISSED'}); "
-                f"(c)/(a) = {ratio_c:.1f} (target >= 20: {'met' if ratio_c >= 20 else 'MISSED'})"
-            )
-        finally:
-            for process in reversed(processes):
-                process.terminate()
-                process.wait(30)
-            chain.stop()
+            gas_batch, leaves = gas_per_record(rpc, hub, bulk["tx_hashes"], "BatchAnchored")
+        print(
+            f"(d) gas per record: single alone {gas_alone:,.0f}, single in (b)'s shared "
+            f"transactions {gas_single:,.0f} ({single_txs} records in "
+            f"{len(single['tx_hashes'])} txs); batched {gas_batch:,.1f} "
+            f"({len(bulk['tx_hashes'])} batches, {leaves} leaves); "
+            f"{gas_alone / gas_batch:.0f}x less than alone"
+        )
+        ratio_b, ratio_c = single["rate"] / rate_a, bulk["rate"] / rate_a
+        print(
+            f"ratios: (b)/(a) = {ratio_b:.2f} (target >= 0.8: {'met' if ratio_b >= 0.8 else 'MISSED'}); "
+            f"(c)/(a) = {ratio_c:.1f} (target >= 20: {'met' if ratio_c >= 20 else 'MISSED'})"
+        )
     return 0
 
 

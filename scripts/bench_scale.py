@@ -27,7 +27,6 @@ section: on a shared machine the figures are only as quiet as it is.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -43,25 +42,19 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from eth_account import Account
 from sqlalchemy import create_engine, make_url, text
 
-from registry_core.council import ADD_ACCOUNT, ALLOW_REGISTER_CREATOR, decide
-from registry_core.keystore import Keystore
-from registry_core.rpc import RpcClient
-from scripts.bench_gateway import free_port, start_gateway
 from scripts.bench_registers import (
     PASSPHRASE,
-    SCHEMA,
-    _anchored,
     baseline,
     bulk_writes,
+    create_register,
     single_writes,
     start_api,
 )
-from scripts.chain import EmbeddedChain
-from scripts.demo_city import seed_demo_city
-from scripts.deploy import deploy_city
+from scripts.bench_timing import percentile
+from scripts.services import free_port
+from scripts.throwaway_city import ThrowawayCity, api_key, stop_all
 
 DEFAULT_POSTGRES = os.environ.get(
     "DATABASE_URL_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -100,86 +93,24 @@ def postgres_database(base_url: str, suffix: str) -> Iterator[str]:
         admin.dispose()
 
 
-class City:
-    """The chain, the gateway and the department FB02 with one signer account per store."""
-
-    def __init__(self, root: Path, keys: list[str]) -> None:
-        self.root = root
-        self.chain = EmbeddedChain(data_dir=root / "chain", port=free_port())
-        self.processes: list[subprocess.Popen[bytes]] = []
-        self.keys = keys
-
-    def __enter__(self) -> City:
-        self.chain.start()
-        council = [Account.create() for _ in range(3)]
-        keystore = Keystore(self.root / "keys")
-        signers = [keystore.create(key, PASSPHRASE) for key in self.keys]
-        with RpcClient(self.chain.url) as node:
-            self.manifest = deploy_city(
-                rpc=node, council_members=[c.address for c in council], threshold=2,
-                deployments_dir=self.root / "deployments",
-            ).manifest  # fmt: skip
-        port = free_port()
-        self.processes.append(
-            start_gateway(
-                node_url=self.chain.url,
-                port=port,
-                deployments_dir=self.root / "deployments",
-                log_path=self.root / "gateway.log",
-            )
-        )
-        self.gateway_url = f"http://127.0.0.1:{port}"
-        self.noop_sender = Account.create()  # FB32's account: the baseline's no-op transactions
-        with RpcClient(self.gateway_url) as rpc:
-            seed_demo_city(rpc=rpc, manifest=self.manifest, council=council, accounts={
-                "FB02": signers[0], "FB33": Account.create(), "FB32": self.noop_sender})  # fmt: skip
-            for signer in signers[1:]:
-                decide(
-                    rpc=rpc, manifest=self.manifest, members=council,
-                    decision=ADD_ACCOUNT.decide(department="FB02", account=signer.address),
-                )  # fmt: skip
-            decide(
-                rpc=rpc, manifest=self.manifest, members=council,
-                decision=ALLOW_REGISTER_CREATOR.decide(department="FB02"),
-            )  # fmt: skip
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        stop(self.processes)
-        self.chain.stop()
-
-    def env(self, store: Store, per_request: int) -> dict[str, str]:
-        return {
-            "CITY_API_RPC_URL": self.gateway_url,
-            "CITY_API_DEPLOYMENTS_DIR": str(self.root / "deployments"),
-            "CITY_API_DATA_DIR": str(self.root / f"api-{store.name}"),
-            "CITY_API_DATABASE_URL": store.url,
-            "CITY_API_KEYS_DIR": str(self.root / "keys"),
-            "CITY_API_KEYSTORE_PASSPHRASE": PASSPHRASE,
-            "CITY_API_SIGNERS": json.dumps({"FB02": store.key}),
-            "CITY_API_BULK_MAX_RECORDS": str(per_request),
-            "CITY_API_WORKERS": "process",
-        }
-
-
-def stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in reversed(processes):
-        process.terminate()
-        process.wait(30)
-    processes.clear()
+def api_env(city: ThrowawayCity, store: Store, per_request: int) -> dict[str, str]:
+    """The API's environment for ``store``: its own data directory, database and FB02 signer."""
+    return city.api_env(
+        data_dir=city.root / f"api-{store.name}",
+        signer=store.key,
+        CITY_API_DATABASE_URL=store.url,
+        CITY_API_BULK_MAX_RECORDS=str(per_request),
+        CITY_API_WORKERS="process",
+    )
 
 
 @contextmanager
 def replicas(
-    city: City, store: Store, register: str, per_request: int, api_workers: int
+    city: ThrowawayCity, store: Store, register: str, per_request: int, api_workers: int
 ) -> Iterator[tuple[list[str], dict[str, str]]]:
     """The store's API replicas, running, with an API key of FB02 and ``register`` anchored."""
-    env = city.env(store, per_request)
-    token = subprocess.run(
-        [sys.executable, "-m", "registry_api.admin", "api-key", "create",
-         "--department", "FB02", "--registers", register],
-        env={**os.environ, **env}, capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
+    env = api_env(city, store, per_request)
+    token = api_key(env, "--department", "FB02", "--registers", register)
     processes: list[subprocess.Popen[bytes]] = []
     try:
         urls = []
@@ -189,16 +120,10 @@ def replicas(
             processes.append(start_api(env=env, port=port, log_path=log_path, workers=api_workers))
             urls.append(f"http://127.0.0.1:{port}")
         headers = {"X-API-Key": token}
-        with httpx.Client(base_url=urls[0], headers=headers, timeout=30) as client:
-            created = client.post(
-                "/registers", json={"id": register, "name": "Trade register", "schema": SCHEMA}
-            )
-            if created.status_code != 202:
-                raise SystemExit(f"register refused: {created.text}")
-            _anchored(client, [created.json()["write_id"]])
+        create_register(urls[0], headers, register)
         yield urls, headers
     finally:
-        stop(processes)
+        stop_all(processes)
 
 
 def bare_posts(url: str, count: int, clients: int) -> dict[str, Any]:
@@ -229,7 +154,7 @@ def bare_posts(url: str, count: int, clients: int) -> dict[str, Any]:
     return {
         "rate": count / elapsed,
         "p50": statistics.median(latencies),
-        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        "p99": percentile(latencies, 0.99),
     }
 
 
@@ -252,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(tmp)
         keys = ["dept-fb02-sqlite", "dept-fb02-pg1", "dept-fb02-pg2"]
         with (
-            City(root, keys) as city,
+            ThrowawayCity(root, passphrase=PASSPHRASE, fb02_keys=keys) as city,
             postgres_database(args.database_url, "scale1") as pg1,
             postgres_database(args.database_url, "scale2") as pg2,
         ):
@@ -265,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"chain: anvil (automine) behind the gateway; uvicorn workers per API: "
                 f"{args.api_workers}; {load()}"
             )
-            rate_a = baseline(city.gateway_url, city.noop_sender, args.baseline)
+            rate_a = baseline(city.gateway_url, city.fb32, args.baseline)
             print(f"(a) baseline, raw no-op txs one by one via web3: {rate_a:8.1f} tx/s")
             bulk: dict[str, float] = {}
             single: dict[str, Any] = {}
@@ -305,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 bare = bare_posts(f"http://127.0.0.1:{port}", args.single * 4, args.clients)
             finally:
-                stop([bare_process])
+                stop_all([bare_process])
             print(
                 f"(c) bare FastAPI POST, same clients:  {bare['rate']:8.1f} requests/s; per "
                 f"request p50 {bare['p50'] * 1000:.1f} ms, p99 {bare['p99'] * 1000:.1f} ms; "

@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import random
-import socket
 import tempfile
 import time
 from collections.abc import Sequence
@@ -39,19 +38,12 @@ from registry_core.transactions import Signer
 from registry_core.trust import apply_delta, build_trust_bundle, make_delta, read_tables
 from registry_core.verification import TrustBundle
 from scripts.chain import EmbeddedChain
-from scripts.credentials_seed import seed_credential_types
-from scripts.demo_city import seed_demo_city
-from scripts.deploy import deploy_city
+from scripts.services import free_port
+from scripts.throwaway_city import deploy_with_council, seed_departments
 
 BUNDLE_TARGET = 2 * 1024 * 1024
 DELTA_TARGET = 50 * 1024
 _SEND_BATCH = 100
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Sender:
@@ -162,27 +154,17 @@ class _IntervalChain(EmbeddedChain):
 
 
 def run(args: argparse.Namespace) -> int:
-    with tempfile.TemporaryDirectory(prefix="bench-trust-") as tmp:
-        node = _IntervalChain(data_dir=Path(tmp) / "chain", port=_free_port(), state_interval=3600)
-        node.start()
-        try:
-            with RpcClient(node.url, timeout=120) as rpc:
-                return _bench(rpc, Path(tmp), args)
-        finally:
-            node.stop()
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-trust-") as tmp,
+        _IntervalChain(data_dir=Path(tmp) / "chain", port=free_port(), state_interval=3600) as node,
+        RpcClient(node.url, timeout=120) as rpc,
+    ):
+        return _bench(rpc, Path(tmp), args)
 
 
 def _bench(rpc: RpcClient, tmp: Path, args: argparse.Namespace) -> int:
-    council = [Account.create() for _ in range(3)]
-    manifest = deploy_city(
-        rpc=rpc,
-        council_members=[c.address for c in council],
-        threshold=2,
-        deployments_dir=tmp / "deployments",
-    ).manifest
-    keys = {code: Account.create() for code in ("FB02", "FB33", "FB32")}
-    seed_demo_city(rpc=rpc, manifest=manifest, council=council, accounts=keys)
-    seed_credential_types(rpc=rpc, manifest=manifest, council=council)
+    council, manifest = deploy_with_council(rpc, tmp / "deployments")
+    keys = seed_departments(rpc, manifest, council, credential_types=True)
     sender = Sender(rpc, keys["FB33"], manifest)
     type_id = code_to_bytes32("RESIDENCE_CERT")
     chooser = random.Random(13)  # noqa: S311 -- which credentials to revoke, not a secret

@@ -40,18 +40,12 @@ from registry_api.chain import hub
 from registry_api.core.db import make_engine, session_scope, upgrade
 from registry_api.core.security import create_api_key
 from registry_api.models.tables import Write
-from registry_core.council import ALLOW_REGISTER_CREATOR, decide
 from registry_core.did import make_did
-from registry_core.keystore import Keystore
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
-from scripts.bench_gateway import free_port
-from scripts.chain import EmbeddedChain
-from scripts.credentials_seed import seed_credential_types
-from scripts.demo_city import seed_demo_city
-from scripts.deploy import deploy_city
-from scripts.services import start_gateway, stop, wait_until_up
-from scripts.settings import CitySettings
+from scripts.bench_timing import percentile
+from scripts.services import free_port, stop, wait_until_up
+from scripts.throwaway_city import ThrowawayCity
 
 PASSPHRASE = "soak-only"  # noqa: S105  (throw-away keys of a temporary chain)
 REGISTER = "SOAK"
@@ -109,13 +103,6 @@ class Stats:
     records: list[str] = field(default_factory=list)  # accepted record ids
     credentials: list[str] = field(default_factory=list)  # accepted credential envelopes
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 class Client:
@@ -264,48 +251,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default="", help="the store (default: SQLite)")
     args = parser.parse_args(argv)
 
-    with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
-        root = Path(tmp)
-        chain = EmbeddedChain(data_dir=root / "chain", port=free_port())
-        chain.start()
-        gateway: subprocess.Popen[bytes] | None = None
+    with (
+        tempfile.TemporaryDirectory(prefix="soak-") as tmp,
+        ThrowawayCity(Path(tmp), passphrase=PASSPHRASE, credential_key="vc-fb32") as city,
+    ):
+        root, gateway_url = city.root, city.gateway_url
         replicas: list[Replica] = []
         try:
-            council = [Account.create() for _ in range(3)]
-            keystore = Keystore(root / "keys")
-            fb02 = keystore.create("dept-fb02", PASSPHRASE)
-            vc32 = keystore.create("vc-fb32", PASSPHRASE)
-            with RpcClient(chain.url) as node:
-                manifest = deploy_city(
-                    rpc=node, council_members=[c.address for c in council], threshold=2,
-                    deployments_dir=root / "deployments",
-                ).manifest  # fmt: skip
-            settings = CitySettings(
-                data_dir=root, deployments_dir=root / "deployments", node_port=chain.port,
-                gateway_port=free_port(),
-            )  # fmt: skip
-            gateway = start_gateway(settings)
-            with RpcClient(settings.gateway_url) as rpc:
-                accounts = {"FB02": fb02, "FB33": Account.create(), "FB32": vc32}
-                seed_demo_city(rpc=rpc, manifest=manifest, council=council, accounts=accounts)
-                seed_credential_types(rpc=rpc, manifest=manifest, council=council)
-                decide(
-                    rpc=rpc, manifest=manifest, members=council,
-                    decision=ALLOW_REGISTER_CREATOR.decide(department="FB02"),
-                )  # fmt: skip
             database_url = args.database_url or f"sqlite:///{root / 'registry.db'}"
-            env = {
-                "CITY_API_RPC_URL": settings.gateway_url,
-                "CITY_API_DEPLOYMENTS_DIR": str(root / "deployments"),
-                "CITY_API_DATA_DIR": str(root),
-                "CITY_API_DATABASE_URL": database_url,
-                "CITY_API_KEYS_DIR": str(root / "keys"),
-                "CITY_API_KEYSTORE_PASSPHRASE": PASSPHRASE,
-                "CITY_API_SIGNERS": '{"FB02": "dept-fb02"}',
-                "CITY_API_CREDENTIAL_KEYS": '{"FB32": "vc-fb32"}',
-                "CITY_API_FEE_TYPES": "[]",
-                "CITY_API_RATE_LIMIT_PER_MINUTE": "0",
-            }
+            env = city.api_env(
+                data_dir=root,
+                CITY_API_DATABASE_URL=database_url,
+                CITY_API_FEE_TYPES="[]",
+                CITY_API_RATE_LIMIT_PER_MINUTE="0",
+            )
             tokens = make_tokens(database_url)
             replicas = [Replica(name, env, root / f"api-{name}.log") for name in ("a", "b")]
             for replica in replicas:
@@ -350,8 +309,8 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(0.5)
             elapsed = time.monotonic() - started
             drain(database_url)
-            with RpcClient(settings.gateway_url) as rpc:
-                anchored, leaves = on_chain(rpc, manifest, vc32.address)
+            with RpcClient(gateway_url) as rpc:
+                anchored, leaves = on_chain(rpc, city.manifest, city.fb32.address)
             report(stats, elapsed, restarts, anchored, leaves)
             lost = len(set(stats.records) - set(anchored)) + max(0, len(stats.credentials) - leaves)
             doubled = sum(n - 1 for n in anchored.values() if n > 1) + max(
@@ -363,9 +322,6 @@ def main(argv: list[str] | None = None) -> int:
             for replica in replicas:
                 if replica.process is not None:
                     stop(replica.process, timeout=30)
-            if gateway is not None:
-                stop(gateway)
-            chain.stop()
 
 
 def report(
