@@ -31,7 +31,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,19 +106,20 @@ class DecodedJwt:
     signing_input: bytes
     signature: bytes  # 64 bytes r‖s
 
-    def recover_addresses(self) -> set[str]:
-        """Addresses recovered with recovery ids 0 and 1 (did-jwt's ES256K check against
-        ``blockchainAccountId``); one of them is the signer's if the signature is valid."""
-        found: set[str] = set()
+    def _recovered_keys(self) -> Iterator[PublicKey]:
+        """The public keys recovered with recovery ids 0 and 1 (those that recover at all)."""
         for recovery_id in (0, 1):
             try:
-                key = PublicKey.from_signature_and_message(
+                yield PublicKey.from_signature_and_message(
                     self.signature + bytes([recovery_id]), self.signing_input, _sha256
                 )
             except (ValueError, TypeError):
                 continue
-            found.add(address_of(key))
-        return found
+
+    def recover_addresses(self) -> set[str]:
+        """Addresses recovered with recovery ids 0 and 1 (did-jwt's ES256K check against
+        ``blockchainAccountId``); one of them is the signer's if the signature is valid."""
+        return {address_of(key) for key in self._recovered_keys()}
 
     def signed_by(self, addresses: Sequence[str] | frozenset[str] | set[str]) -> str | None:
         """Which of ``addresses`` (lower case) signed this token, or None.
@@ -132,13 +133,7 @@ class DecodedJwt:
             key = _KNOWN_KEYS.get(address)
             if key is not None and _verify(key, self.signature, self.signing_input):
                 return address
-        for recovery_id in (0, 1):
-            try:
-                key = PublicKey.from_signature_and_message(
-                    self.signature + bytes([recovery_id]), self.signing_input, _sha256
-                )
-            except (ValueError, TypeError):
-                continue
+        for key in self._recovered_keys():
             address = address_of(key)
             if address in addresses:
                 _KNOWN_KEYS.put(address, key)
