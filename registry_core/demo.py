@@ -5,6 +5,8 @@ Nothing here is a secret: the demo keystores' passphrase is refused outside deve
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,10 +15,12 @@ from registry_core.schemas import SEARCHABLE
 # Development only: the demo city's keystores are encrypted with this passphrase so that the demo
 # runs without questions. Production refuses to start with it (the settings' validators).
 DEMO_PASSPHRASE = "demo-city-not-a-secret"  # noqa: S105
-# Development only, likewise: the key-encryption key that wraps the demo's record data keys
-# (base64 of 32 bytes, sha256 of "demo-city-record-kek-not-a-secret"). Refused in production.
+# Development only, likewise: the key-encryption key that wraps the demo's record data keys,
+# derived from a public phrase so that it is visibly no secret. Refused in production.
 DEMO_RECORD_KEK_ID = "demo"
-DEMO_RECORD_KEK = "jdscZzG55pgvVlbbSeixMr26fgvDXVTakrSoGcYKOMM="
+DEMO_RECORD_KEK = base64.b64encode(
+    hashlib.sha256(b"demo-city-record-kek-not-a-secret").digest()
+).decode()
 
 COUNCIL_SIZE = 3
 COUNCIL_THRESHOLD = 2
