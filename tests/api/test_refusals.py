@@ -8,7 +8,6 @@ the outbox and fault tests (replan, refusal with reason, backoff).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,20 +53,14 @@ def _answer(rpc: RpcClient, raw: str) -> object:
     return answer
 
 
-def _mined(rpc: RpcClient, account: LocalAccount, nonce: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while rpc.nonce(account.address, "latest") <= nonce:
-        assert time.monotonic() < deadline, f"nonce {nonce} not mined in {timeout} s"
-        time.sleep(0.02)
-
-
 def test_accepted_known_taken_and_busy_nonces(
     gateway_rpc: RpcClient, account: LocalAccount
 ) -> None:
     nonce = gateway_rpc.nonce(account.address, "latest")
-    assert classify(_answer(gateway_rpc, _raw(account, nonce))) is Refusal.ACCEPTED
+    accepted = _answer(gateway_rpc, _raw(account, nonce))
+    assert classify(accepted) is Refusal.ACCEPTED
     # anvil answers before its automine task has mined the transaction: wait for the block
-    _mined(gateway_rpc, account, nonce)
+    gateway_rpc.wait_for_receipt(str(accepted), timeout=10)
     # mined: the same nonce again, other bytes -> anvil's "nonce too low" (-32003)
     taken = _answer(gateway_rpc, _raw(account, nonce, b"\x01", 30_000))
     assert isinstance(taken, RpcError) and "nonce too low" in taken.message, taken
