@@ -69,8 +69,10 @@ def _start_city() -> tuple[subprocess.Popen[str], dict[str, str]]:
         "CITY_NODE_PORT": str(BASE_PORT + 2),
         "CITY_KEYSTORE_PASSPHRASE": PASSPHRASE,
         "CITY_API_PUBLIC_URL": f"http://127.0.0.1:{api_port}",
-        # Thousands of requests from one client in two minutes: the per-client limit is off.
+        # Thousands of requests from one client in two minutes: the per-client limits are off
+        # (the image limit too, or most /verify/image cases would only see 429).
         "CITY_API_RATE_LIMIT_PER_MINUTE": "0",
+        "CITY_API_RATE_LIMIT_IMAGES_PER_MINUTE": "0",
         "CITY_API_CREDENTIAL_WAIT_SECONDS": "2",
     }
     say(f"starting a demo city in {DATA_DIR}")
