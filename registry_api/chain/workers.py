@@ -1,6 +1,7 @@
 """Background workers: one outbox sender per signing key, one indexer (one per store, under a
 lease), the channel settler (``chain/settler.py``) and the loops the caller adds (the retention
-purge), as threads.
+purge), as threads; on PostgreSQL also the wake relay to the other replicas' workers
+(``chain/wake_relay.py``).
 
 They run in the worker process (``registry_api.worker``) or, with ``CITY_API_WORKERS=thread``, in
 the API process. The keys (each department's register key and credential key, and the relay
@@ -22,6 +23,7 @@ from registry_api.chain.keys import SigningKey
 from registry_api.chain.planning import Limits
 from registry_api.chain.sender import Sender
 from registry_api.chain.settler import ChannelSettler
+from registry_api.chain.wake_relay import WakeRelay
 from registry_api.core.config import Settings
 from registry_core.manifest import DeploymentManifest, ManifestWatcher
 from registry_core.rpc import RpcClient
@@ -109,6 +111,10 @@ class Workers:
             wake=self.wake,
             idle_seconds=settings.idle_poll_seconds,
         )
+        # Replicas on one PostgreSQL pass wakes to the worker holding the lease (wake_relay.py).
+        self.relay = (
+            WakeRelay(engine, self.wake_own) if engine.dialect.name == "postgresql" else None
+        )
 
     def start(self) -> None:
         for address, sender in self.senders.items():
@@ -117,6 +123,9 @@ class Workers:
         self._spawn("channel-settler", self.settler.run)
         for name, run in self._loops:
             self._spawn(name, run)
+        if self.relay is not None:
+            self._spawn("wake-relay-listen", self.relay.listening)
+            self._spawn("wake-relay-publish", self.relay.publishing)
 
     def _spawn(self, name: str, target: object) -> None:
         thread = threading.Thread(target=target, args=(self._stop,), name=name, daemon=True)  # type: ignore[arg-type]
@@ -127,16 +136,30 @@ class Workers:
         return bool(self._threads) and all(thread.is_alive() for thread in self._threads)
 
     def wake(self, department_or_signer: str) -> None:
-        """Wake the senders of a department, or the sender of one signer address."""
-        for address, sender in self.senders.items():
-            if department_or_signer in (address, self.departments.get(address)):
-                sender.wake.set()
+        """Wake the senders of a department, or the sender of one signer address; where one of
+        them is not here or does not hold its lease here, pass the wake on to the other replicas."""
+        woken = self.wake_own(department_or_signer)
+        if self.relay is not None and not (woken and all(s.lease.held for s in woken)):
+            self.relay.publish(department_or_signer)
+
+    def wake_own(self, department_or_signer: str) -> list[Sender]:
+        """Wake this worker's senders of a department or signer (a wake another passed on)."""
+        woken = [
+            sender
+            for address, sender in self.senders.items()
+            if department_or_signer in (address, self.departments.get(address))
+        ]
+        for sender in woken:
+            sender.wake.set()
+        return woken
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish the current rounds, then release the leases (another worker may take over)."""
         self._stop.set()
         for sender in self.senders.values():
             sender.wake.set()
+        if self.relay is not None:
+            self.relay.close()
         for thread in self._threads:
             thread.join(timeout)
         for sender in self.senders.values():

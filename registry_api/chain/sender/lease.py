@@ -75,6 +75,12 @@ class Lease:
         self.seconds = seconds
         self.owner = owner or process_owner()
         self._renew_at = 0.0
+        self._held = False
+
+    @property
+    def held(self) -> bool:
+        """The lease was taken or renewed by this sender and not found lost since."""
+        return self._held
 
     @property
     def due(self) -> bool:
@@ -83,6 +89,7 @@ class Lease:
 
     def lost(self) -> None:
         self._renew_at = 0.0
+        self._held = False
 
     def hold(self) -> tuple[bool, bool]:
         """Take or renew the lease: (held, taken over from another owner)."""
@@ -106,8 +113,10 @@ class Lease:
                 lease.expires_at = expires
                 session.add(lease)
             else:
+                self._held = False
                 return False, False
         self._renew_at = time.monotonic() + self.seconds / 3
+        self._held = True
         return True, taken_over
 
     def fence(self, session: Session) -> None:
@@ -126,3 +135,4 @@ class Lease:
             lease = session.get(SenderLease, self.signer)
             if lease is not None and lease.owner == self.owner:
                 session.delete(lease)
+        self._held = False
