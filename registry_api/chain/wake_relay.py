@@ -69,7 +69,9 @@ class WakeRelay:
         failures = 0
         while not stop.is_set():
             try:
-                with psycopg.connect(self._conninfo, autocommit=True) as connection:
+                with psycopg.connect(
+                    self._conninfo, autocommit=True, connect_timeout=5
+                ) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
                     if failures:
                         log.info("listening for other replicas' wakes again")
