@@ -83,13 +83,16 @@ COUNCIL_EVENTS = (
     "MemberRemoved",
     "ThresholdChanged",
 )
-DIRECTORY_EVENTS = (
+DEPARTMENT_EVENTS = (
     "DepartmentAdded",
     "DepartmentRenamed",
     "DepartmentSuspended",
     "DepartmentReactivated",
     "DepartmentAccountAdded",
     "DepartmentAccountRemoved",
+)
+DIRECTORY_EVENTS = (
+    *DEPARTMENT_EVENTS,
     "AccountAllowed",
     "AccountDisallowed",
     "RegisterCreatorChanged",

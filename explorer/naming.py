@@ -13,17 +13,12 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from explorer.catalog import NONE
+from explorer.catalog import DEPARTMENT_EVENTS, NONE
 from explorer.store import EventRow
 from registry_core.manifest import DeploymentManifest
 
 _NAMING_EVENTS = (
-    "DepartmentAdded",
-    "DepartmentRenamed",
-    "DepartmentSuspended",
-    "DepartmentReactivated",
-    "DepartmentAccountAdded",
-    "DepartmentAccountRemoved",
+    *DEPARTMENT_EVENTS,
     "MemberAdded",
     "MemberRemoved",
     "ThresholdChanged",

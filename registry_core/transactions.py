@@ -7,6 +7,7 @@ bound each call, so they come from ``eth_estimateGas`` with headroom.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,43 @@ def revert_data(error: RpcError) -> bytes | None:
 def explain_revert(error: RpcError, interface: ContractABI) -> DecodedError | None:
     data = revert_data(error)
     return interface.decode_error(data) if data else None
+
+
+# JSON-RPC codes of a reverted eth_call: 3 with revert data (geth, anvil, Besu), -32000 without.
+REVERTED_CALL_CODES = (3, -32000)
+
+
+def refusal_of_call(
+    rpc: RpcClient,
+    *,
+    to: str,
+    data: bytes,
+    interfaces: Sequence[ContractABI],
+    sender: str | None = None,
+) -> DecodedError | None:
+    """The chain's refusal of ``data`` sent to ``to`` (by ``sender``) now, or None if it would pass.
+
+    The dry run before a write is queued: a custom error is decoded by the first of ``interfaces``
+    that declares it; any other revert is ``Reverted`` with the node's message or the first bytes
+    of its data. An error that is no revert (node unreachable, ...) is raised: no verdict.
+    """
+    call = {"to": to, "data": "0x" + data.hex()}
+    if sender is not None:
+        call["from"] = sender
+    try:
+        rpc.request("eth_call", [call, "latest"])
+    except RpcError as exc:
+        raw = revert_data(exc)
+        if raw:
+            for interface in interfaces:
+                decoded = interface.decode_error(raw)
+                if decoded is not None:
+                    return decoded
+            return DecodedError("Reverted", {"data": "0x" + raw[:68].hex()})
+        if exc.code in REVERTED_CALL_CODES:
+            return DecodedError("Reverted", {"message": exc.message[:200]})
+        raise
+    return None
 
 
 @dataclass

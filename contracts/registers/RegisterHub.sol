@@ -13,6 +13,9 @@ import {IRegisterHub} from "../interfaces/IRegisterHub.sol";
 /// @dev Every state change goes through one internal function that changes state and emits right
 /// after. No write loops over stored arrays. A stored version keeps no previous hash: it is, by
 /// construction, the content hash of the version before, and the views put it back.
+/// Over 400 lines because a register's whole lifecycle (registers, versions, batches, tryEach
+/// and their views) sits behind one writer check in one contract: split, every write would pay a
+/// cross-contract call.
 contract RegisterHub is IRegisterHub {
     /// @notice Erasure reason: the data subject asked for erasure (GDPR Art. 17).
     uint8 public constant ERASURE_DATA_SUBJECT_REQUEST = 1;

@@ -14,12 +14,9 @@ from typing import Any
 from registry_api.chain import contracts
 from registry_api.chain.planning.credentials import STATUS_REGISTRY
 from registry_core.abi import DecodedError
-from registry_core.errors import RpcError
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
-from registry_core.transactions import explain_revert
-
-EXECUTION_REVERTED = 3  # the JSON-RPC code geth, anvil and Besu give a reverted eth_call
+from registry_core.transactions import refusal_of_call
 
 
 @dataclass(frozen=True)
@@ -63,18 +60,13 @@ def dry_run(
     rpc: RpcClient, manifest: DeploymentManifest, signer: str, function: str, *args: Any
 ) -> DecodedError | None:
     """The custom error the chain would revert ``function(*args)`` from ``signer`` with."""
-    data = contracts.encode(manifest, STATUS_REGISTRY, function, *args)
-    call = {"from": signer, "to": manifest.address(STATUS_REGISTRY), "data": "0x" + data.hex()}
-    try:
-        rpc.request("eth_call", [call, "latest"])
-    except RpcError as exc:
-        decoded = explain_revert(exc, contracts.interface(manifest, STATUS_REGISTRY))
-        if decoded is not None:
-            return decoded
-        if exc.code == EXECUTION_REVERTED:
-            return DecodedError("Reverted", {"message": exc.message})
-        raise  # the node did not run the call (unreachable, ...): no verdict
-    return None
+    return refusal_of_call(
+        rpc,
+        to=manifest.address(STATUS_REGISTRY),
+        data=contracts.encode(manifest, STATUS_REGISTRY, function, *args),
+        interfaces=[contracts.interface(manifest, STATUS_REGISTRY)],
+        sender=signer,
+    )
 
 
 def dry_run_issuance(

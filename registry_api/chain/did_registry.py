@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from registry_core.abi import DecodedError
 from registry_core.erc1056 import SignedChangeOwner
-from registry_core.errors import RpcError
 from registry_core.manifest import DeploymentManifest
 from registry_core.rpc import RpcClient
-from registry_core.transactions import revert_data
+from registry_core.transactions import refusal_of_call
 
 DID_REGISTRY = "EthereumDIDRegistry"
 # changeOwnerSigned needs ~35,000 gas on a warm identity; gas is free, so leave room.
@@ -37,16 +36,6 @@ def dry_run(
 ) -> DecodedError | None:
     """The registry's refusal of ``data`` sent by ``sender`` now (None if it would pass)."""
     registry = manifest.contract(DID_REGISTRY)
-    try:
-        rpc.request(
-            "eth_call",
-            [{"from": sender, "to": registry.address, "data": "0x" + data.hex()}, "latest"],
-        )
-    except RpcError as exc:
-        raw = revert_data(exc)
-        if raw is None:
-            if exc.code in (-32000, 3):  # a revert without data
-                return DecodedError("Reverted", {"message": exc.detail[:200]})
-            raise
-        return registry.interface.decode_error(raw) or DecodedError("Reverted", {"data": raw.hex()})
-    return None
+    return refusal_of_call(
+        rpc, to=registry.address, data=data, interfaces=[registry.interface], sender=sender
+    )

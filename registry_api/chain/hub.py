@@ -7,14 +7,13 @@ from typing import Any
 from registry_api.chain import contracts
 from registry_core.abi import ContractABI, DecodedError
 from registry_core.codes import code_to_bytes32
-from registry_core.errors import RpcError
 from registry_core.keccak import keccak256
 from registry_core.manifest import DeploymentManifest
 from registry_core.merkle import leaf_hash
 from registry_core.registers import STATUS_CODES as STATUS_CODES
 from registry_core.registers import STATUS_NAMES as STATUS_NAMES
 from registry_core.rpc import RpcClient
-from registry_core.transactions import explain_revert
+from registry_core.transactions import refusal_of_call
 
 HUB = "RegisterHub"
 LEAF_TYPES = ("bytes32", "bytes32", "uint256", "bytes32", "bytes32", "uint8")
@@ -118,13 +117,6 @@ def refusal_of_create_register(
     data = interface(manifest).encode_call(
         "createRegister", id32(register_id), name, b32(schema_hash), id32(department)
     )
-    try:
-        rpc.request(
-            "eth_call", [{"from": signer, "to": contract.address, "data": hx(data)}, "latest"]
-        )
-    except RpcError as exc:
-        decoded = explain_revert(exc, contract.interface)
-        if decoded is None:
-            raise
-        return decoded
-    return None
+    return refusal_of_call(
+        rpc, to=contract.address, data=data, interfaces=[contract.interface], sender=signer
+    )

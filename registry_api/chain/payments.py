@@ -25,7 +25,7 @@ from registry_core.payments.types import (
     channels_domain,
 )
 from registry_core.rpc import RpcClient
-from registry_core.transactions import revert_data
+from registry_core.transactions import refusal_of_call
 
 # Gas limits of the relayed calls (measured by scripts/bench_payments.py, with headroom).
 PAY_FEE_GAS = 250_000
@@ -143,17 +143,7 @@ def dry_run(
 ) -> DecodedError | None:
     """The contract's refusal of ``data`` now (None if it would pass). Errors of the token (the
     permit's, the transfer's) are decoded too."""
-    try:
-        rpc.call(manifest.contract(name).address, data)
-    except RpcError as exc:
-        raw = revert_data(exc)
-        if raw is None:
-            if exc.code in (-32000, 3):  # a revert without data
-                return DecodedError("Reverted", {"message": exc.detail[:200]})
-            raise
-        for contract in (name, TOKEN_CONTRACT):
-            decoded = _interface(manifest, contract).decode_error(raw)
-            if decoded is not None:
-                return decoded
-        return DecodedError("Reverted", {"data": "0x" + raw[:68].hex()})
-    return None
+    interfaces = [_interface(manifest, contract) for contract in (name, TOKEN_CONTRACT)]
+    return refusal_of_call(
+        rpc, to=manifest.contract(name).address, data=data, interfaces=interfaces
+    )

@@ -192,53 +192,35 @@ def _act(
                   f"execute with: registry council execute {proposal_id}"))  # fmt: skip
 
 
-@group.command("confirm", epilog=EPILOG)
-def confirm(
-    proposal_id: ProposalId,
-    keystore: KeystoreOption = None,
-    rpc: RpcOption = DEFAULT_RPC,
-    deployments: DeploymentsOption = DEFAULT_DEPLOYMENTS,
-    as_json: JsonOption = False,
-) -> None:
-    """Confirm proposal ID with your key (shown first, checked before it is signed)."""
-    _act("confirm", proposal_id, keystore, rpc, deployments, as_json)
+def _action_command(name: str, action: Action, doc: str) -> None:
+    """Register ``registry council NAME ID``: one council action on a proposal, signed by you."""
+
+    def command(
+        proposal_id: ProposalId,
+        keystore: KeystoreOption = None,
+        rpc: RpcOption = DEFAULT_RPC,
+        deployments: DeploymentsOption = DEFAULT_DEPLOYMENTS,
+        as_json: JsonOption = False,
+    ) -> None:
+        _act(action, proposal_id, keystore, rpc, deployments, as_json)
+
+    command.__doc__ = doc
+    group.command(name, epilog=EPILOG)(command)
 
 
-@group.command("revoke", epilog=EPILOG)
-def revoke(
-    proposal_id: ProposalId,
-    keystore: KeystoreOption = None,
-    rpc: RpcOption = DEFAULT_RPC,
-    deployments: DeploymentsOption = DEFAULT_DEPLOYMENTS,
-    as_json: JsonOption = False,
-) -> None:
-    """Take back your confirmation of proposal ID."""
-    _act("revokeConfirmation", proposal_id, keystore, rpc, deployments, as_json)
-
-
-@group.command("execute", epilog=EPILOG)
-def execute(
-    proposal_id: ProposalId,
-    keystore: KeystoreOption = None,
-    rpc: RpcOption = DEFAULT_RPC,
-    deployments: DeploymentsOption = DEFAULT_DEPLOYMENTS,
-    as_json: JsonOption = False,
-) -> None:
-    """Execute proposal ID once it has enough confirmations (simulated first: a call that would
-    revert is refused with the decoded error)."""
-    _act("execute", proposal_id, keystore, rpc, deployments, as_json)
-
-
-@group.command("cancel", epilog=EPILOG)
-def cancel(
-    proposal_id: ProposalId,
-    keystore: KeystoreOption = None,
-    rpc: RpcOption = DEFAULT_RPC,
-    deployments: DeploymentsOption = DEFAULT_DEPLOYMENTS,
-    as_json: JsonOption = False,
-) -> None:
-    """Cancel proposal ID (only its proposer can)."""
-    _act("cancel", proposal_id, keystore, rpc, deployments, as_json)
+_action_command(
+    "confirm",
+    "confirm",
+    "Confirm proposal ID with your key (shown first, checked before it is signed).",
+)
+_action_command("revoke", "revokeConfirmation", "Take back your confirmation of proposal ID.")
+_action_command(
+    "execute",
+    "execute",
+    "Execute proposal ID once it has enough confirmations (simulated first: a call that would\n"
+    "    revert is refused with the decoded error).",
+)
+_action_command("cancel", "cancel", "Cancel proposal ID (only its proposer can).")
 
 
 group.add_typer(_council_propose.group, name="propose")

@@ -198,14 +198,18 @@ def submit(body: RequestIn, session: SessionDep, citizen: CitizenDep, now: NowDe
     return _out(row)
 
 
+def _listed(session: Session, rows: list[CredentialRequestRow], now: int) -> RequestsOut:
+    """A list of requests, the paid ones released first (their fee payment was mined)."""
+    payments.release_paid(session, rows, now=now)
+    return RequestsOut(data=[_out(r) for r in rows], count=len(rows))
+
+
 @router.get("/credential-requests", response_model=RequestsOut, summary="Your requests")
 def mine(
     session: SessionDep, settings: SettingsDep, citizen: CitizenDep, now: NowDep
 ) -> RequestsOut:
     _purge(session, settings, now)
-    rows = credential_requests.of_citizen(session, citizen.did)
-    payments.release_paid(session, rows, now=now)
-    return RequestsOut(data=[_out(r) for r in rows], count=len(rows))
+    return _listed(session, credential_requests.of_citizen(session, citizen.did), now)
 
 
 @router.get(
@@ -243,8 +247,7 @@ def pending(
     rows = credential_requests.for_department(
         session, department, state=state, limit=limit, offset=offset
     )
-    payments.release_paid(session, rows, now=now)
-    return RequestsOut(data=[_out(r) for r in rows], count=len(rows))
+    return _listed(session, rows, now)
 
 
 @router.post(
