@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
@@ -88,20 +88,49 @@ def _relay(request: Request, settings: Any) -> tuple[WritePipeline, str]:
     return pipeline, address
 
 
-def _awaited(
-    request: Request, session: Any, read_session: Any, settings: Any, payer: str, key: str | None
-) -> tuple[idempotency.AwaitedWrite, str]:
-    pipeline, relay = _relay(request, settings)
-    awaited = idempotency.AwaitedWrite(
-        request=request,
-        session=session,
-        read_session=read_session,
-        department=NAMESPACE,
-        key=f"{payer.lower()}:{key}"[:200] if key else None,
-        pipeline=_RelayPipeline(pipeline, relay),
-        wait_seconds=settings.payment_wait_seconds,
-    )
-    return awaited, relay
+@dataclass(frozen=True)
+class Relayed:
+    """What a relayed payment write needs: the request's sessions, the chain, its key."""
+
+    request: Request
+    session: Session
+    read_session: Session
+    settings: Any
+    rpc: Any
+    manifest: Any
+    now: int
+    idempotency_key: str | None
+
+    def awaited(self, payer: str) -> tuple[idempotency.AwaitedWrite, str]:
+        """The payer's write, awaited under its Idempotency-Key, and the relay's address."""
+        pipeline, relay = _relay(self.request, self.settings)
+        key = self.idempotency_key
+        awaited = idempotency.AwaitedWrite(
+            request=self.request,
+            session=self.session,
+            read_session=self.read_session,
+            department=NAMESPACE,
+            key=f"{payer.lower()}:{key}"[:200] if key else None,
+            pipeline=_RelayPipeline(pipeline, relay),
+            wait_seconds=self.settings.payment_wait_seconds,
+        )
+        return awaited, relay
+
+
+async def _relayed(
+    request: Request,
+    session: SessionDep,
+    read_session: ReadSessionDep,
+    settings: SettingsDep,
+    rpc: RpcDep,
+    manifest: ManifestDep,
+    now: NowDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Relayed:
+    return Relayed(request, session, read_session, settings, rpc, manifest, now, idempotency_key)
+
+
+RelayedDep = Annotated[Relayed, Depends(_relayed)]
 
 
 @router.get("/accounts/{address}", response_model=AccountOut, summary="Balance and permit nonce")
@@ -168,26 +197,19 @@ def tariff(
     responses={202: {"model": FeePaymentOut, "description": "accepted, not mined yet"}},
     summary="Relay a payer-signed fee payment with its EIP-2612 permit (no gas for the payer)",
 )
-async def pay_fee(
-    body: FeePaymentIn,
-    request: Request,
-    session: SessionDep,
-    read_session: ReadSessionDep,
-    settings: SettingsDep,
-    rpc: RpcDep,
-    manifest: ManifestDep,
-    now: NowDep,
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
-    awaited, relay = _awaited(
-        request, session, read_session, settings, body.order.payer, idempotency_key
-    )
+async def pay_fee(body: FeePaymentIn, relayed: RelayedDep) -> Any:
+    awaited, relay = relayed.awaited(body.order.payer)
     return await awaited.run(
         body,
         accept=lambda: payments.relay_fee(
-            session, rpc=rpc, manifest=manifest, relay=relay, body=body, now=now
+            relayed.session,
+            rpc=relayed.rpc,
+            manifest=relayed.manifest,
+            relay=relay,
+            body=body,
+            now=relayed.now,
         ),
-        settle=lambda write_id: payments.fee_outcome(read_session, write_id),
+        settle=lambda write_id: payments.fee_outcome(relayed.read_session, write_id),
     )
 
 
@@ -198,31 +220,22 @@ async def pay_fee(
     responses={202: {"model": ChannelOut, "description": "accepted, not mined yet"}},
     summary="Relay the opening of a payer-signed, tariff-bound payment channel (deposit by permit)",
 )
-async def open_channel(
-    body: ChannelOpenIn,
-    request: Request,
-    session: SessionDep,
-    read_session: ReadSessionDep,
-    settings: SettingsDep,
-    rpc: RpcDep,
-    manifest: ManifestDep,
-    now: NowDep,
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
-    payer = str(body.terms.get("payer", ""))[:42]
-    awaited, relay = _awaited(request, session, read_session, settings, payer, idempotency_key)
+async def open_channel(body: ChannelOpenIn, relayed: RelayedDep) -> Any:
+    awaited, relay = relayed.awaited(str(body.terms.get("payer", ""))[:42])
     opened: list[str] = []
 
     def accept() -> ChannelOut:
         out = payments.open_channel(
-            session, rpc=rpc, manifest=manifest, relay=relay, body=body, now=now
-        )
+            relayed.session, rpc=relayed.rpc, manifest=relayed.manifest, relay=relay, body=body,
+            now=relayed.now,
+        )  # fmt: skip
         opened.append(out.channel_id)
         return out
 
     def settle(write_id: str) -> Any:
+        read_session = relayed.read_session
         channel_id = opened[0] if opened else _channel_of(read_session, write_id)
-        return payments.channel_outcome(read_session, channel_id, write_id, now=now)
+        return payments.channel_outcome(read_session, channel_id, write_id, now=relayed.now)
 
     return await awaited.run(body, accept=accept, settle=settle)
 
@@ -242,33 +255,22 @@ def _channel_of(session: Session, write_id: str) -> str:
     responses={202: {"model": ChannelOut, "description": "accepted, not mined yet"}},
     summary="Relay a payer-signed top-up (more deposit, later expiry)",
 )
-async def top_up(
-    channel_id: ChannelId,
-    body: TopUpIn,
-    request: Request,
-    session: SessionDep,
-    read_session: ReadSessionDep,
-    settings: SettingsDep,
-    rpc: RpcDep,
-    manifest: ManifestDep,
-    now: NowDep,
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
-    row = payments.channel(session, channel_id, now=now)
-    awaited, relay = _awaited(request, session, read_session, settings, row.payer, idempotency_key)
+async def top_up(channel_id: ChannelId, body: TopUpIn, relayed: RelayedDep) -> Any:
+    row = payments.channel(relayed.session, channel_id, now=relayed.now)
+    awaited, relay = relayed.awaited(row.payer)
     return await awaited.run(
         body,
         accept=lambda: payments.top_up(
-            session,
-            rpc=rpc,
-            manifest=manifest,
+            relayed.session,
+            rpc=relayed.rpc,
+            manifest=relayed.manifest,
             relay=relay,
             channel_id=channel_id,
             body=body,
-            now=now,
+            now=relayed.now,
         ),
         settle=lambda write_id: payments.channel_outcome(
-            read_session, channel_id.lower(), write_id, now=now
+            relayed.read_session, channel_id.lower(), write_id, now=relayed.now
         ),
     )
 
