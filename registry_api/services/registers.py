@@ -9,6 +9,7 @@ here) and read in ``record_reads``.
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlmodel import Session, col, select
 
@@ -67,18 +68,21 @@ def get_register_or_none(*, session: Session, register_id: str) -> Register | No
     return session.get(Register, register_id)
 
 
-_register_cache: dict[str, Register] = {}
+# Found registers per store engine (a process may serve several stores): the API never changes a
+# register after creating it; its schema on chain (updateRegisterSchema) is not the API's to follow.
+_register_caches: WeakKeyDictionary[Any, dict[str, Register]] = WeakKeyDictionary()
 
 
 def get_register(*, session: Session, register_id: str) -> Register:
-    """A register (cached once found: registers never change after creation)."""
-    register = _register_cache.get(register_id)
+    """A register (cached once found, per store)."""
+    cache = _register_caches.setdefault(session.get_bind(), {})
+    register = cache.get(register_id)
     if register is not None:
         return register
     register = session.get(Register, register_id)
     if register is not None:
         session.expunge(register)
-        _register_cache[register_id] = register
+        cache[register_id] = register
     if register is None:
         raise RegistryError(
             status=404,
