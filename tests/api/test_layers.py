@@ -53,6 +53,21 @@ def test_routes_use_only_http_and_services() -> None:
     assert _breaches("api/routes", ("registry_api.chain", "registry_api.core.db", *routes)) == {}
 
 
+MODEL_BASES = {"BaseModel", "RequestBody", "ExactNumbers", "SQLModel"}
+
+
+def test_routes_define_no_models() -> None:
+    """Request and response models live per domain under ``models/``, not in a route module."""
+    found = [
+        f"{path.name}:{node.name}"
+        for path in sorted((PACKAGE / "api" / "routes").glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ClassDef)
+        and any(isinstance(base, ast.Name) and base.id in MODEL_BASES for base in node.bases)
+    ]
+    assert found == []
+
+
 def test_services_know_no_http_and_no_rpc() -> None:
     assert _breaches("services", (*HTTP, *RPC, "registry_api.api")) == {}
 

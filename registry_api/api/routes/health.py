@@ -8,88 +8,26 @@ store answer, the worker that sends runs, and no signer lags (``services/readine
 from __future__ import annotations
 
 import time
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from registry_api.api.deps import ManifestDep
 from registry_api.core.errors import PROBLEM_BASE, PROBLEM_JSON, RegistryError
+from registry_api.models.health import (
+    NOT_READY_EXAMPLE,
+    DeploymentInfo,
+    Health,
+    ReadinessCheck,
+    Ready,
+)
 from registry_api.services.readiness import readiness
 from registry_core.errors import ManifestError
 
 router = APIRouter(tags=["health"])
 STARTED = time.monotonic()
-
-
-class Health(BaseModel):
-    status: Literal["ok"] = "ok"
-    uptime_seconds: float = Field(examples=[12.5])
-
-
-class CheckOut(BaseModel):
-    ok: bool
-    detail: str = Field(examples=["the chain answers through the gateway"])
-    facts: dict[str, Any] = Field(
-        default_factory=dict,
-        examples=[
-            {
-                "chain_id": 52062,
-                "block_number": 42,
-                "council": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-            }
-        ],
-    )
-
-
-class Ready(BaseModel):
-    status: Literal["ready"] = "ready"
-    checks: dict[str, CheckOut] = Field(
-        description="chain, store, worker, writes (per signer: pending / submitted / held counts "
-        "and the age of the oldest unsettled write)"
-    )
-
-
-NOT_READY_EXAMPLE = {
-    "type": PROBLEM_BASE + "not-ready",
-    "title": "The API is not ready",
-    "status": 503,
-    "detail": "chain: cannot reach JSON-RPC endpoint http://127.0.0.1:8545: [Errno 111] "
-    "Connection refused",
-    "instance": "/ready",
-    "failing": ["chain", "writes"],
-    "checks": {
-        "chain": {"ok": False, "detail": "cannot reach JSON-RPC endpoint …", "facts": {}},
-        "store": {"ok": True, "detail": "the store answers", "facts": {}},
-        "worker": {"ok": True, "detail": "the worker process runs", "facts": {"mode": "process"}},
-        "writes": {
-            "ok": False,
-            "detail": "signer 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 has 12 pending "
-            "write(s), the oldest 75 s old",
-            "facts": {
-                "0x70997970C51812dc3A010C7d01b50e0d17dc79C8": {
-                    "pending": 12,
-                    "oldest_seconds": 75.2,
-                }
-            },
-        },
-    },
-}
-
-
-class ContractInfo(BaseModel):
-    address: str
-    deploy_block: int
-    deploy_tx: str
-
-
-class DeploymentInfo(BaseModel):
-    chain_id: int
-    compiler: str
-    source_commit: str
-    contracts: dict[str, ContractInfo]
 
 
 @router.get(
@@ -129,7 +67,8 @@ async def ready(request: Request) -> Any:
 
     found = await run_in_threadpool(check)
     checks = {
-        name: CheckOut(ok=c.ok, detail=c.detail, facts=c.facts) for name, c in found.checks.items()
+        name: ReadinessCheck(ok=c.ok, detail=c.detail, facts=c.facts)
+        for name, c in found.checks.items()
     }
     if found.ready:
         return Ready(checks=checks)

@@ -4,15 +4,14 @@ bilingual page that calls these is ``registry_api/pages/verification.py``.)"""
 from __future__ import annotations
 
 import io
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, File, UploadFile
-from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from registry_api.api.deps import CredentialServiceDep, ManifestDep, RpcDep
-from registry_api.models.base import RequestBody
+from registry_api.models.verification import VerifyOut, VerifyRequest
 from registry_core.verification import unreadable, verify
 
 router = APIRouter(tags=["verify"])
@@ -24,47 +23,6 @@ MAX_IMAGE_PIXELS = 25_000_000
 # Decodes at a time per process: each holds a thread for up to a second or two, and the thread
 # pool also runs every synchronous route and store read.
 _decoders = anyio.CapacityLimiter(2)
-
-
-class VerifyRequest(RequestBody):
-    payload: str = Field(
-        max_length=65536,
-        description="A CRV1: QR payload, a credential envelope or a bare VC-JWT",
-        examples=["CRV1:6BFOXN*TS0BI$ZDFRH…"],
-    )
-    presentation: str | None = Field(
-        None, max_length=65536, description="A VP-JWT by the holder, for the holder check"
-    )
-    audience: str | None = Field(None, max_length=200, description="Expected `aud` of the VP")
-    nonce: str | None = Field(None, max_length=200, description="Expected `nonce` of the VP")
-
-
-class CheckOut(BaseModel):
-    name: str = Field(examples=["status"])
-    status: str = Field(examples=["failed"])
-    code: str = Field(examples=["revoked"])
-    reason_de: str = Field(examples=["Der Nachweis wurde widerrufen (nicht angegeben)."])
-    reason_en: str = Field(examples=["The credential has been revoked (unspecified)."])
-
-
-class VerifyOut(BaseModel):
-    valid: bool = Field(description='`outcome == "valid"` (kept for existing clients)')
-    outcome: Literal["valid", "invalid", "unconfirmed"] = Field(
-        description="`valid`, `invalid`, or `unconfirmed` (cannot be confirmed offline yet: only "
-        "offline verifiers with an older trust bundle answer it; this API verifies online)",
-        examples=["valid"],
-    )
-    reason: str = Field(description="Code of the first failed check; empty when valid")
-    mode: Literal["online", "offline"] = Field(
-        description="How it was verified: this API always answers `online`, from the chain's "
-        "current state (knowledge_block: the head it read)",
-        examples=["online"],
-    )
-    knowledge_block: int | None
-    knowledge_time: int | None
-    checks: list[CheckOut]
-    credential: dict[str, Any] = Field(description="Non-sensitive fields of the credential")
-    payload: str | None = Field(None, description="The payload read from an uploaded image")
 
 
 def _verify(body: VerifyRequest, service: Any, rpc: Any, manifest: Any) -> VerifyOut:
