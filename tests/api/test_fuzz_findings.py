@@ -123,6 +123,29 @@ def test_query_numbers_are_bounded(api: Api) -> None:
     assert problem_of(answer, 422)["errors"][0]["loc"] == ["query", "offset"]  # type: ignore[index]
 
 
+def _integer_schemas(schema: dict[str, object]) -> list[dict[str, object]]:
+    options = schema.get("anyOf", [schema])
+    return [o for o in options if isinstance(o, dict) and o.get("type") == "integer"]  # type: ignore[union-attr]
+
+
+def test_every_integer_parameter_is_bounded(api: Api) -> None:
+    """The root of the huge-offset 500s: a parameter number beyond SQL's 64-bit integers. Every
+    documented integer parameter has a maximum, so a new route cannot forget the bound."""
+    document = api.client.get("/openapi.json").json()
+    unbounded = [
+        f"{method.upper()} {path} {parameter['name']}"
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        for parameter in operation.get("parameters", [])
+        for schema in _integer_schemas(parameter["schema"])
+        if "maximum" not in schema
+    ]
+    assert unbounded == []
+    archive = f"/registers/{api.register_id}/archive?offset={2**99}"
+    answer = api.client.get(archive, headers=api.key)
+    assert problem_of(answer, 422)["errors"][0]["loc"] == ["query", "offset"]  # type: ignore[index]
+
+
 def _zoned(moment: str) -> bool:
     return datetime.fromisoformat(moment).utcoffset() is not None
 

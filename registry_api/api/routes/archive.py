@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from registry_api.api.deps import CurrentDepartment, ReadSessionDep
+from registry_api.api.deps import CurrentDepartment, Offset, ReadSessionDep
 from registry_api.models.registers import (
     REGISTER_ID_PATTERN,
     RecordsArchive,
@@ -42,7 +42,7 @@ def archive(
     register_id: Annotated[str, Path(pattern=REGISTER_ID_PATTERN, examples=["TRADE"])],
     session: ReadSessionDep,
     department: CurrentDepartment,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=ARCHIVE_PAGE_MAX)] = 500,
     latest_only: Annotated[bool, Query(description="only each record's latest version")] = False,
 ) -> Any:
