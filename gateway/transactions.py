@@ -17,8 +17,8 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from gateway.errors import INVALID_PARAMS, GatewayError, TransactionRejectedError
+from registry_core.eip712 import SECP256K1_N
 
-SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 LEGACY = 0

@@ -40,6 +40,7 @@ from coincurve import PrivateKey, PublicKey
 from coincurve._libsecp256k1 import lib
 from coincurve.ecdsa import deserialize_compact
 
+from registry_core.eip712 import SECP256K1_N
 from registry_core.errors import RegistryCoreError
 from registry_core.keccak import keccak256
 
@@ -148,11 +149,8 @@ class DecodedJwt:
         return not _is_high_s(self.signature) and _verify(key, self.signature, self.signing_input)
 
 
-_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
-
-
 def _is_high_s(signature: bytes) -> bool:
-    return int.from_bytes(signature[32:], "big") > _N // 2
+    return int.from_bytes(signature[32:], "big") > SECP256K1_N // 2
 
 
 def _verify(key: PublicKey, signature: bytes, message: bytes) -> bool:

@@ -28,6 +28,7 @@ from registry_api.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from registry_api.core.config import Settings
 from registry_api.core.errors import PROBLEM_BASE, RegistryError
 from registry_api.metrics.definitions import VOUCHERS
 from registry_api.models.payments import (
@@ -49,7 +50,9 @@ from registry_api.models.payments import (
 from registry_api.models.tables import Write
 from registry_api.services import payments, vouchers
 from registry_api.services.payment_problems import no_relay, refused
+from registry_core.manifest import DeploymentManifest
 from registry_core.payments.types import CHANNELS_CONTRACT, FEE_SCHEDULE_CONTRACT, TOKEN_CONTRACT
+from registry_core.rpc import RpcClient
 
 router = APIRouter(prefix="/payments", tags=["payments"])
 ChannelId = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{64}$")]
@@ -95,9 +98,9 @@ class Relayed:
     request: Request
     session: Session
     read_session: Session
-    settings: Any
-    rpc: Any
-    manifest: Any
+    settings: Settings
+    rpc: RpcClient
+    manifest: DeploymentManifest
     now: int
     idempotency_key: str | None
 
@@ -226,9 +229,13 @@ async def open_channel(body: ChannelOpenIn, relayed: RelayedDep) -> Any:
 
     def accept() -> ChannelOut:
         out = payments.open_channel(
-            relayed.session, rpc=relayed.rpc, manifest=relayed.manifest, relay=relay, body=body,
+            relayed.session,
+            rpc=relayed.rpc,
+            manifest=relayed.manifest,
+            relay=relay,
+            body=body,
             now=relayed.now,
-        )  # fmt: skip
+        )
         opened.append(out.channel_id)
         return out
 
