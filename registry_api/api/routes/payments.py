@@ -10,9 +10,9 @@ voucher is committed to the SQL store. Refusals are problems with ``detail`` and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Request
 from sqlmodel import Session, col, select
@@ -56,6 +56,7 @@ from registry_core.rpc import RpcClient
 
 router = APIRouter(prefix="/payments", tags=["payments"])
 ChannelId = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{64}$")]
+T = TypeVar("T")
 NAMESPACE = "payments"  # idempotency keys of payers: "payments" + "<payer>:<key>"
 
 
@@ -118,6 +119,13 @@ class Relayed:
             wait_seconds=self.settings.payment_wait_seconds,
         )
         return awaited, relay
+
+    def send(self, service: Callable[..., T], relay: str, **arguments: Any) -> T:
+        """``service`` (a relayed payment write of ``services.payments``) in this request."""
+        return service(
+            self.session, rpc=self.rpc, manifest=self.manifest, relay=relay, now=self.now,
+            **arguments,
+        )  # fmt: skip
 
 
 async def _relayed(
@@ -204,14 +212,7 @@ async def pay_fee(body: FeePaymentIn, relayed: RelayedDep) -> Any:
     awaited, relay = relayed.awaited(body.order.payer)
     return await awaited.run(
         body,
-        accept=lambda: payments.relay_fee(
-            relayed.session,
-            rpc=relayed.rpc,
-            manifest=relayed.manifest,
-            relay=relay,
-            body=body,
-            now=relayed.now,
-        ),
+        accept=lambda: relayed.send(payments.relay_fee, relay, body=body),
         settle=lambda write_id: payments.fee_outcome(relayed.read_session, write_id),
     )
 
@@ -228,14 +229,7 @@ async def open_channel(body: ChannelOpenIn, relayed: RelayedDep) -> Any:
     opened: list[str] = []
 
     def accept() -> ChannelOut:
-        out = payments.open_channel(
-            relayed.session,
-            rpc=relayed.rpc,
-            manifest=relayed.manifest,
-            relay=relay,
-            body=body,
-            now=relayed.now,
-        )
+        out = relayed.send(payments.open_channel, relay, body=body)
         opened.append(out.channel_id)
         return out
 
@@ -267,15 +261,7 @@ async def top_up(channel_id: ChannelId, body: TopUpIn, relayed: RelayedDep) -> A
     awaited, relay = relayed.awaited(row.payer)
     return await awaited.run(
         body,
-        accept=lambda: payments.top_up(
-            relayed.session,
-            rpc=relayed.rpc,
-            manifest=relayed.manifest,
-            relay=relay,
-            channel_id=channel_id,
-            body=body,
-            now=relayed.now,
-        ),
+        accept=lambda: relayed.send(payments.top_up, relay, channel_id=channel_id, body=body),
         settle=lambda write_id: payments.channel_outcome(
             relayed.read_session, channel_id.lower(), write_id, now=relayed.now
         ),
